@@ -1,0 +1,35 @@
+/* Configuration file: "[section]" headers and "key = value" lines, '#' comments. Keys are
+ * addressed as "section.key". Every key must be read by some module: config_check_unused
+ * turns a misspelt key into an error instead of a silently ignored threshold. */
+#ifndef VIGIE_CORE_CONFIG_H
+#define VIGIE_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/verr.h"
+
+typedef struct config config;
+
+config *config_new(void);
+/* Loads a file; returns NULL with the file, line and reason in e. */
+config *config_load(const char *path, verr *e);
+/* Adds or replaces a key (tests, command-line overrides). */
+void config_set(config *c, const char *key, const char *value);
+/* The raw value, or NULL when absent. Marks the key as used. */
+const char *config_get(config *c, const char *key);
+/* Typed getters: absent keys give `def`; a malformed or out-of-range value is an error that
+ * names the key. */
+int config_get_int(config *c, const char *key, int64_t def, int64_t min, int64_t max,
+                   int64_t *out, verr *e);
+int config_get_double(config *c, const char *key, double def, double min, double max, double *out,
+                      verr *e);
+int config_get_duration(config *c, const char *key, const char *def, int64_t *ms_out, verr *e);
+/* Sizes: an integer with an optional unit B, KiB, MiB, GiB. */
+int config_get_size(config *c, const char *key, const char *def, int64_t *bytes_out, verr *e);
+int config_get_bool(config *c, const char *key, bool def, bool *out, verr *e);
+/* Fails naming the first key present in the file that no module read. */
+int config_check_unused(const config *c, verr *e);
+void config_free(config *c);
+
+#endif
