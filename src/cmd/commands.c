@@ -9,5 +9,6 @@
 
 
 const struct command commands[] = {
+    {"serve", "run the platform (HTTP API, FHIR, console)", cmd_serve},
     {NULL, NULL, NULL},
 };

@@ -193,6 +193,11 @@ int fhir_service_request_parse(json_t *res, const struct fhir_limits *limits,
 void fhir_service_request_free(struct fhir_service_request *r);
 const char *fhir_priority_name(enum fhir_priority p);
 
+/* ---- CapabilityStatement --------------------------------------------------------------- */
+
+/* Writes the server's CapabilityStatement; `date` is an RFC 3339 date-time. */
+int fhir_capability_write(buf *out, const char *software_version, const char *date);
+
 /* ---- Shared element readers (also used by other resources) ----------------------------- */
 
 /* Reads `member` of `obj` as a FHIR dateTime. Missing: returns 1 (nothing added). Invalid
