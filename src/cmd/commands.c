@@ -10,5 +10,6 @@
 
 const struct command commands[] = {
     {"serve", "run the platform (HTTP API, FHIR, console)", cmd_serve},
+    {"user", "manage users, roles, territories, passwords and gateway keys", cmd_user},
     {NULL, NULL, NULL},
 };

@@ -130,7 +130,9 @@ struct fhir_patient {
     bool has_birth_date;
     int64_t birth_date_ms;
     const char *gender;           /* male | female | other | unknown | NULL */
-    const char *commune;          /* INSEE code from address.district/postalCode ext., or NULL */
+    const char *commune;          /* INSEE code (address extension urn:vigie:commune, or
+                                     address.district when it is one), or NULL */
+    const char *territory;        /* extension urn:vigie:territory (enrolment), or NULL */
 };
 
 int fhir_patient_parse(json_t *res, struct fhir_patient *out, struct fhir_outcome *oo);

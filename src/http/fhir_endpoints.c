@@ -104,10 +104,11 @@ void http_fhir_read(struct http_request *r)
         rc = store_observation_read(s, id, &b, &patient_key, &e);
     else
         rc = store_resource_read(s, type, id, &b, &patient_key, &e);
-    if (rc == 0) {
+    if (rc == 0 && http_may_patient(r, patient_key, ACCESS_READ)) {
         http_respond(r, 200, FHIR_CONTENT_TYPE, &b);
         return;
     }
+    if (rc == 0) rc = 1; /* out of reach: the same answer as unknown */
     buf_free(&b);
     if (rc < 0)
         http_respond_outcome(r, 500, "exception", NULL, "%s", e.msg);
@@ -240,6 +241,7 @@ void http_fhir_search_observation(struct http_request *r)
                                 .limit = SEARCH_DEFAULT_COUNT};
     verr e;
     int rc = store_patient_key(s, patient, &q.patient_key, &e);
+    if (rc == 0 && !http_may_patient(r, q.patient_key, ACCESS_READ)) rc = 1;
     if (rc != 0) {
         if (rc < 0)
             http_respond_outcome(r, 500, "exception", NULL, "%s", e.msg);

@@ -96,6 +96,7 @@ static void send_chunk(struct http_request *r, struct import_state *st, size_t l
     struct ingest_request *req = ingest_request_new(http_app_of(r)->ing, instant_now_ms(),
                                                     http_caller_name(r), "POST /fhir/$import");
     chunk->req = req;
+    if (http_principal(r)) ingest_request_set_principal(req, http_principal(r));
     ingest_prepare_ndjson(req, chunk->bytes, len, st->next_line);
     st->next_line += lines;
     if (!ingest_request_has_work(req)) {

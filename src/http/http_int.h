@@ -30,6 +30,15 @@ void http_fhir_bundle(struct http_request *r);
 int http_fhir_import(struct http_request *r, const char *data, size_t len);
 void http_fhir_search_observation(struct http_request *r);
 void http_fhir_read(struct http_request *r);
+/* JSON bodies of /api requests: NULL after answering 400 naming the problem. */
+#include <jansson.h>
+json_t *http_json_body(struct http_request *r);
+const char *http_json_string(struct http_request *r, json_t *obj, const char *field);
+
+/* Sessions (api_auth.c) */
+void http_api_login(struct http_request *r);
+void http_api_logout(struct http_request *r);
+void http_api_me(struct http_request *r);
 /* Operations (ops_endpoints.c) */
 void http_healthz(struct http_request *r);
 void http_metrics(struct http_request *r);

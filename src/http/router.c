@@ -1,5 +1,6 @@
 /* The route table: every endpoint, who may call it, and the handler. */
 #include "http/http_int.h"
+#include "auth/auth.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,12 +9,16 @@ static const struct http_route routes[] = {
     {"GET", "/healthz", http_healthz, NULL, 0},
     {"GET", "/metrics", http_metrics, NULL, 0},
     {"GET", "/fhir/metadata", http_fhir_metadata, NULL, 0},
-    {"POST", "/fhir", http_fhir_bundle, NULL, 0},
-    {"POST", "/fhir/$import", NULL, http_fhir_import, 0},
-    {"GET", "/fhir/Observation", http_fhir_search_observation, NULL, 0},
-    {"POST", "/fhir/{}", http_fhir_create, NULL, 0},
-    {"PUT", "/fhir/{}/{}", http_fhir_update, NULL, 0},
-    {"GET", "/fhir/{}/{}", http_fhir_read, NULL, 0},
+    {"POST", "/api/login", http_api_login, NULL, 0},
+    {"POST", "/api/logout", http_api_logout, NULL, AUTH_ANY_USER},
+    {"GET", "/api/me", http_api_me, NULL, AUTH_ANY_USER},
+    /* Writes are open to every role; each resource's patient is then checked. */
+    {"POST", "/fhir", http_fhir_bundle, NULL, AUTH_ANY_USER},
+    {"POST", "/fhir/$import", NULL, http_fhir_import, AUTH_ANY_USER},
+    {"GET", "/fhir/Observation", http_fhir_search_observation, NULL, AUTH_CLINICAL},
+    {"POST", "/fhir/{}", http_fhir_create, NULL, AUTH_ANY_USER},
+    {"PUT", "/fhir/{}/{}", http_fhir_update, NULL, AUTH_ANY_USER},
+    {"GET", "/fhir/{}/{}", http_fhir_read, NULL, AUTH_CLINICAL},
 };
 
 /* Matches one pattern; params get copies of the {} segments. */

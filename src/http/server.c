@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #define READERS_MAX 64
@@ -42,12 +43,18 @@ struct http_request {
     char *headers[HEADERS_MAX][2];
     int header_count;
     struct ingest_request *pending;
+    struct write_job *pending_write;
     void *state;
     void (*free_state)(void *);
     atomic_int refs;
     store *reader;
     char caller[128];
+    struct auth_principal who;
+    bool authenticated;
 };
+
+struct write_job;
+static void write_job_free(struct write_job *w);
 
 /* ---- Readers ---------------------------------------------------------------------------- */
 
@@ -156,7 +163,53 @@ const char *http_body(struct http_request *r, size_t *len)
 
 const char *http_caller_name(struct http_request *r)
 {
-    return r->caller[0] ? r->caller : "anonymous";
+    return r->authenticated ? r->who.username : "anonymous";
+}
+
+const struct auth_principal *http_principal(struct http_request *r)
+{
+    return r->authenticated ? &r->who : NULL;
+}
+
+bool http_may_patient(struct http_request *r, int64_t patient_key, enum auth_access access)
+{
+    if (!r->authenticated) return false;
+    store *s = http_reader(r);
+    char id[72], territory[64];
+    verr e;
+    if (!s || store_patient_by_key(s, patient_key, id, territory, &e) != 0) return false;
+    return auth_may_patient(&r->who, access, id, territory[0] ? territory : NULL);
+}
+
+/* The one place where callers are identified and the route's roles checked. Returns false
+ * after responding 401 or 403. */
+static bool authorize(struct http_request *r)
+{
+    if (r->route->roles == 0) return true;
+    const char *header = http_header(r, "Authorization");
+    const char *token = NULL;
+    if (header && !strncasecmp(header, "Bearer ", 7)) token = header + 7;
+    store *s = http_reader(r);
+    verr e;
+    int rc = s ? auth_authenticate(s, token, instant_now_ms(), &r->who, &e) : -1;
+    if (rc < 0) {
+        http_respond_error(r, 503, NULL, "cannot check credentials now");
+        return false;
+    }
+    if (rc == 1) {
+        http_add_header(r, "WWW-Authenticate", "Bearer realm=\"vigie\"");
+        http_respond_error(r, 401, "Authorization",
+                           token ? "the token is unknown, expired or revoked; log in again"
+                                 : "a bearer token is required (POST /api/login)");
+        return false;
+    }
+    r->authenticated = true;
+    if (!(r->route->roles & AUTH_BIT(r->who.role))) {
+        http_respond_error(r, 403, NULL, "the %s role may not %s %s",
+                           auth_role_name(r->who.role), r->method, r->url);
+        return false;
+    }
+    return true;
 }
 
 /* ---- Responses ---------------------------------------------------------------------------- */
@@ -276,7 +329,9 @@ void http_release(struct http_request *r)
 {
     if (atomic_fetch_sub(&r->refs, 1) != 1) return;
     if (r->free_state) r->free_state(r->state);
+    auth_principal_free(&r->who);
     ingest_request_free(r->pending);
+    write_job_free(r->pending_write);
     reader_release(r);
     buf_free(&r->body);
     free(r->response);
@@ -285,6 +340,62 @@ void http_release(struct http_request *r)
         free(r->headers[i][1]);
     }
     free(r);
+}
+
+struct write_job {
+    struct writer_job job; /* first: the writer sees this */
+    http_write_fn apply;
+    http_respond_fn respond;
+    void *arg;
+    void (*free_arg)(void *);
+    struct http_request *r;
+    int status;
+};
+
+static int write_job_apply(void *ctx, struct writer_job *job)
+{
+    struct write_job *w = (struct write_job *)job;
+    return w->apply(ingest_store(ctx), w->arg, &job->error);
+}
+
+static void write_job_done(struct writer_job *job, int status)
+{
+    struct write_job *w = (struct write_job *)job;
+    w->status = status;
+    http_resume(w->r);
+    http_release(w->r);
+}
+
+static void write_job_free(struct write_job *w)
+{
+    if (!w) return;
+    if (w->free_arg) w->free_arg(w->arg);
+    free(w);
+}
+
+void http_submit_write(struct http_request *r, http_write_fn apply, http_respond_fn respond,
+                       void *arg, void (*free_arg)(void *))
+{
+    struct write_job *w = xcalloc(1, sizeof *w);
+    w->job.apply = write_job_apply;
+    w->job.done = write_job_done;
+    w->job.weight = 1;
+    w->apply = apply;
+    w->respond = respond;
+    w->arg = arg;
+    w->free_arg = free_arg;
+    w->r = r;
+    r->pending_write = w;
+    http_retain(r);
+    http_suspend(r);
+    if (writer_submit(r->srv->app->writer, &w->job) < 0) {
+        http_resume(r);
+        http_release(r);
+        r->pending_write = NULL;
+        write_job_free(w);
+        http_add_header(r, "Retry-After", "1");
+        http_respond_error(r, 503, NULL, "the platform is saturated; retry shortly");
+    }
 }
 
 /* Writer thread: the request's data is committed (or refused); wake the connection. */
@@ -317,6 +428,7 @@ static void respond_from_ingest(struct http_request *r)
 void http_submit_ingest(struct http_request *r, struct ingest_request *req)
 {
     r->pending = req;
+    if (r->authenticated) ingest_request_set_principal(req, &r->who);
     if (!ingest_request_has_work(req)) {
         respond_from_ingest(r);
         return;
@@ -364,6 +476,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 http_respond_outcome(r, 404, "not-found", NULL, "no endpoint %s %s", method, url);
             return queue(r);
         }
+        if (!authorize(r)) {
+            reader_release(r);
+            return queue(r);
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -386,6 +502,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->pending) {
         respond_from_ingest(r);
+        return queue(r);
+    }
+    if (r->pending_write) {
+        struct write_job *w = r->pending_write;
+        w->respond(r, w->arg, w->status, &w->job.error);
+        if (!r->responded) http_respond_error(r, 500, NULL, "no answer was produced");
+        reader_release(r);
         return queue(r);
     }
     if (r->dispatched) return MHD_YES;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/auth.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/verr.h"
@@ -53,6 +54,11 @@ const char *http_client_address(struct http_request *r, char *out, size_t n);
 const char *http_body(struct http_request *r, size_t *len);
 /* Who is calling ("anonymous" on public routes). */
 const char *http_caller_name(struct http_request *r);
+/* The authenticated caller, or NULL on public routes. */
+const struct auth_principal *http_principal(struct http_request *r);
+/* May the caller do `access` on the patient with this key? Handlers answer 404 when not,
+ * exactly as for an unknown patient. */
+bool http_may_patient(struct http_request *r, int64_t patient_key, enum auth_access access);
 
 /* Responses: set once per request. The body is taken over. */
 void http_respond(struct http_request *r, int status, const char *content_type, buf *body);
@@ -70,6 +76,14 @@ void http_respond_error(struct http_request *r, int status, const char *field, c
 /* Asynchronous handlers: the request waits (suspended) for an ingest request to commit;
  * when it is done the response is written from it. Takes ownership of req. */
 void http_submit_ingest(struct http_request *r, struct ingest_request *req);
+
+/* Asynchronous writes other than ingestion: `apply` runs in the writer thread inside a
+ * transaction (with the writer's store); once committed (status 0) or refused, `respond`
+ * runs in the request's thread to answer. `arg` is freed with free_arg afterwards. */
+typedef int (*http_write_fn)(store *s, void *arg, verr *e);
+typedef void (*http_respond_fn)(struct http_request *r, void *arg, int status, const verr *e);
+void http_submit_write(struct http_request *r, http_write_fn apply, http_respond_fn respond,
+                       void *arg, void (*free_arg)(void *));
 
 /* Streaming request bodies ($import): called with each chunk as it arrives, then once with
  * len 0 at the end. Returning -1 stops reading (the handler must have responded). */

@@ -46,29 +46,47 @@ static const char *item_type_name(enum ingest_item_type t)
     }
 }
 
-/* Finds the patient a reference designates. */
-static int resolve_patient(ingest *ing, struct ingest_item *it, const struct fhir_patient_ref *ref,
-                           int64_t *key)
+static enum auth_access item_access(enum ingest_item_type t)
+{
+    switch (t) {
+    case ITEM_OBSERVATION: return ACCESS_WRITE_MEASURE;
+    case ITEM_COMMUNICATION: return ACCESS_WRITE_REPORT;
+    case ITEM_PATIENT: return ACCESS_MANAGE;
+    default: return ACCESS_WRITE_CLINICAL;
+    }
+}
+
+/* Finds the patient a reference designates, if the sender may touch it: a patient out of
+ * the sender's reach gets exactly the answer of an unknown one. */
+static int resolve_patient(ingest *ing, struct ingest_request *req, struct ingest_item *it,
+                           const struct fhir_patient_ref *ref, int64_t *key)
 {
     const char *type = item_type_name(it->type);
     char expr[64];
     snprintf(expr, sizeof expr, "%s.subject", type);
-    if (ref->id) {
-        *key = ingest_patient_key(ing, ref->id);
-        if (*key) return 0;
+    char *found_id = NULL;
+    const char *id = ref->id;
+    if (id) {
+        *key = ingest_patient_key(ing, id);
+    } else {
+        verr e;
+        int rc = store_patient_key_by_identifier(ing->s, ref->ident_system, ref->ident_value, key,
+                                                 &found_id, &e);
+        if (rc < 0) return refuse(it, 500, "exception", NULL, "%s", e.msg);
+        if (rc == 1) *key = 0;
+        id = found_id;
+    }
+    bool allowed = *key && (!req->who || auth_may_patient(req->who, item_access(it->type), id,
+                                                          ingest_patient_territory(ing, *key)));
+    free(found_id);
+    if (allowed) return 0;
+    if (ref->id)
         return refuse(it, 422, "not-found", expr,
                       "%s: Patient/%.64s is not known to Vigie; create it first (PUT "
                       "/fhir/Patient/%.64s)",
                       expr, ref->id, ref->id);
-    }
-    verr e;
-    int rc = store_patient_key_by_identifier(ing->s, ref->ident_system, ref->ident_value, key,
-                                             NULL, &e);
-    if (rc == 0) return 0;
-    if (rc < 0) return refuse(it, 500, "exception", NULL, "%s", e.msg);
-    return refuse(it, 422, "not-found", expr,
-                  "%s: no Patient has the identifier %.80s|%.80s", expr, ref->ident_system,
-                  ref->ident_value);
+    return refuse(it, 422, "not-found", expr, "%s: no Patient has the identifier %.80s|%.80s",
+                  expr, ref->ident_system, ref->ident_value);
 }
 
 static void hash_observation(const struct fhir_observation *o, int64_t patient_key,
@@ -113,7 +131,7 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
 {
     const struct fhir_observation *o = &it->u.obs;
     int64_t key;
-    if (resolve_patient(ing, it, &o->subject, &key) < 0) return -1;
+    if (resolve_patient(ing, req, it, &o->subject, &key) < 0) return -1;
     struct store_observation *row = &a->obs;
     memset(row, 0, sizeof *row);
     hash_observation(o, key, row->content);
@@ -199,6 +217,22 @@ static int apply_patient(ingest *ing, struct ingest_request *req, struct ingest_
                          struct applied *a)
 {
     const struct fhir_patient *p = &it->u.patient;
+    int64_t existing = ingest_patient_key(ing, it->id);
+    const char *current = existing ? ingest_patient_territory(ing, existing) : NULL;
+    /* Enrolment territory: the one the resource names, else the one it has, else the
+     * sender's own when they have exactly one. */
+    const char *territory = p->territory ? p->territory : current;
+    if (!territory && req->who && req->who->territory_count == 1)
+        territory = req->who->territories[0];
+    if (req->who && ((existing && !auth_may_patient(req->who, ACCESS_MANAGE, it->id, current)) ||
+                     !auth_may_patient(req->who, ACCESS_MANAGE, it->id, territory))) {
+        if (existing)
+            return refuse(it, 404, "not-found", "Patient.id", "Patient/%.64s is not known",
+                          it->id);
+        return refuse(it, 403, "forbidden", "Patient",
+                      "you may not create patients%s%.64s", territory ? " in territory " : "",
+                      territory ? territory : " outside your territories");
+    }
     const char *systems[8], *values[8];
     for (size_t i = 0; i < p->identifier_count; i++) {
         systems[i] = p->identifiers[i].system;
@@ -206,6 +240,7 @@ static int apply_patient(ingest *ing, struct ingest_request *req, struct ingest_
     }
     struct store_patient row = {
         .id = it->id,
+        .territory = territory,
         .resource = it->text,
         .commune = p->commune,
         .birth_date_ms = p->has_birth_date ? p->birth_date_ms : STORE_NO_TIME,
@@ -221,6 +256,7 @@ static int apply_patient(ingest *ing, struct ingest_request *req, struct ingest_
     if (store_patient_upsert(ing->s, &row, &created, &e) < 0)
         return refuse(it, 500, "exception", NULL, "%s", e.msg);
     strmap_put(&ing->patients, it->id, strlen(it->id), row.key);
+    ingest_patient_set_territory(ing, row.key, territory);
     it->status = created ? 201 : 200;
     it->version = 1;
     a->patient_key = row.key;
@@ -259,7 +295,7 @@ static int apply_resource(ingest *ing, struct ingest_request *req, struct ingest
         break;
     }
     int64_t key;
-    if (resolve_patient(ing, it, ref, &key) < 0) return -1;
+    if (resolve_patient(ing, req, it, ref, &key) < 0) return -1;
     struct store_resource *r = &a->res;
     memset(r, 0, sizeof *r);
     r->type = item_type_name(it->type);

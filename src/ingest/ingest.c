@@ -6,17 +6,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+void ingest_patient_set_territory(ingest *ing, int64_t key, const char *territory)
+{
+    if (key <= 0) return;
+    if ((size_t)key >= ing->territory_cap) {
+        size_t cap = ing->territory_cap ? ing->territory_cap : 1024;
+        while (cap <= (size_t)key) cap *= 2;
+        ing->territories = xrealloc(ing->territories, cap * sizeof *ing->territories);
+        memset(ing->territories + ing->territory_cap, 0,
+               (cap - ing->territory_cap) * sizeof *ing->territories);
+        ing->territory_cap = cap;
+    }
+    free(ing->territories[key]);
+    ing->territories[key] = territory && *territory ? xstrdup(territory) : NULL;
+}
+
+const char *ingest_patient_territory(ingest *ing, int64_t key)
+{
+    return key > 0 && (size_t)key < ing->territory_cap ? ing->territories[key] : NULL;
+}
+
 static int cache_patient(void *arg, int64_t key, const char *id, const char *territory)
 {
-    (void)territory;
     ingest *ing = arg;
     strmap_put(&ing->patients, id, strlen(id), key);
+    ingest_patient_set_territory(ing, key, territory);
     return 0;
+}
+
+static void clear_territories(ingest *ing)
+{
+    for (size_t i = 0; i < ing->territory_cap; i++) free(ing->territories[i]);
+    free(ing->territories);
+    ing->territories = NULL;
+    ing->territory_cap = 0;
 }
 
 int ingest_reload(ingest *ing, verr *e)
 {
     strmap_clear(&ing->patients);
+    clear_territories(ing);
     if (store_patient_each(ing->s, cache_patient, ing, e) < 0) return -1;
     ing->next_seq = store_max_seq(ing->s) + 1;
     return 0;
@@ -39,6 +68,7 @@ void ingest_free(ingest *ing)
 {
     if (!ing) return;
     strmap_free(&ing->patients);
+    clear_territories(ing);
     free(ing);
 }
 

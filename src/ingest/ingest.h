@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/auth.h"
 #include "core/buf.h"
 #include "fhir/fhir.h"
 #include "store/store.h"
@@ -55,6 +56,10 @@ void ingest_set_sink(ingest *ing, const struct ingest_sink *sink);
 void ingest_writer_hooks(ingest *ing, struct writer_hooks *hooks);
 /* Key of a patient id known to the platform, or 0 (writer thread). */
 int64_t ingest_patient_key(ingest *ing, const char *id);
+/* Enrolment territory of a patient key, or NULL (writer thread). */
+const char *ingest_patient_territory(ingest *ing, int64_t key);
+/* Records a patient's new territory in the cache (after store_patient_set_territory). */
+void ingest_patient_set_territory(ingest *ing, int64_t key, const char *territory);
 /* Next input sequence number (writer thread). */
 int64_t ingest_next_seq(ingest *ing);
 store *ingest_store(ingest *ing);
@@ -108,6 +113,9 @@ struct ingest_request {
     const char *raw;           /* the bytes received (borrowed until the job is done) */
     size_t raw_len;
     int64_t log_id;
+    /* Who sent it: the access rules are applied to every patient it touches. NULL for a
+     * trusted local source (the command line). Owned. */
+    struct auth_principal *who;
     /* set by the receiver; called from the writer thread when done */
     void (*on_done)(struct ingest_request *req, int status);
     void *user;
@@ -117,6 +125,8 @@ struct ingest_request {
 struct ingest_request *ingest_request_new(ingest *ing, int64_t received_ms, const char *sender,
                                           const char *channel);
 void ingest_request_free(struct ingest_request *req);
+/* Applies the access rules of `who` (copied) to this request. */
+void ingest_request_set_principal(struct ingest_request *req, const struct auth_principal *who);
 
 /* Prepares a body holding one resource of `type` (NULL: any accepted type). `put_id` is the
  * id from a PUT URL (NULL for POST). Returns 0 when something can be applied. */

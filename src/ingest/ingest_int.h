@@ -10,6 +10,8 @@ struct ingest {
     struct ingest_options options;
     struct ingest_sink sink;
     strmap patients;  /* id -> key */
+    char **territories; /* key -> enrolment territory (NULL when not enrolled) */
+    size_t territory_cap;
     int64_t next_seq;
     bool sink_dirty;  /* the sink's state may hold effects of a rolled-back job */
 };

@@ -38,7 +38,17 @@ void ingest_request_free(struct ingest_request *req)
     for (size_t i = 0; i < req->count; i++) item_clear(&req->items[i]);
     free(req->items);
     fhir_outcome_free(&req->outcome);
+    if (req->who) {
+        auth_principal_free(req->who);
+        free(req->who);
+    }
     free(req);
+}
+
+void ingest_request_set_principal(struct ingest_request *req, const struct auth_principal *who)
+{
+    req->who = xmalloc(sizeof *req->who);
+    auth_principal_copy(req->who, who);
 }
 
 struct ingest_item *ingest_item_add(struct ingest_request *req, int64_t log_entry)

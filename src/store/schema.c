@@ -79,6 +79,32 @@ static const char *const migrations[] = {
     "CREATE INDEX resource_patient ON resource(patient_key, type, time) WHERE current = 1;"
     "CREATE UNIQUE INDEX resource_current_content ON resource(type, content)"
     "  WHERE current = 1 AND content IS NOT NULL;",
+    /* 2: users, their territories and linked patients, session tokens and gateway keys */
+    "CREATE TABLE user_account ("
+    "  id INTEGER PRIMARY KEY,"
+    "  username TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL,"
+    "  password_hash TEXT,"
+    "  disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE user_territory ("
+    "  user_id INTEGER NOT NULL REFERENCES user_account(id),"
+    "  territory TEXT NOT NULL,"
+    "  PRIMARY KEY (user_id, territory)) WITHOUT ROWID;"
+    "CREATE TABLE user_patient ("
+    "  user_id INTEGER NOT NULL REFERENCES user_account(id),"
+    "  patient_id TEXT NOT NULL,"
+    "  PRIMARY KEY (user_id, patient_id)) WITHOUT ROWID;"
+    /* Only a hash of each token is kept: a stolen database does not yield sessions. */
+    "CREATE TABLE auth_token ("
+    "  hash BLOB PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES user_account(id),"
+    "  kind TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER,"
+    "  revoked_at INTEGER) WITHOUT ROWID;"
+    "CREATE INDEX auth_token_user ON auth_token(user_id);",
 };
 
 int store_schema_latest(void)

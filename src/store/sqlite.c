@@ -28,6 +28,9 @@ enum stmt_id {
     ST_PATIENT_IDENT_INSERT,
     ST_PATIENT_BY_IDENT,
     ST_PATIENT_READ,
+    ST_PATIENT_INFO,
+    ST_PATIENT_BY_KEY,
+    ST_PATIENT_SET_TERRITORY,
     ST_OBS_BY_IDENT,
     ST_OBS_BY_CONTENT,
     ST_OBS_BY_ID,
@@ -65,7 +68,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                                 "patient_key) VALUES (?,?,?)",
     [ST_PATIENT_BY_IDENT] = "SELECT p.key, p.id FROM patient_identifier i JOIN patient p ON "
                             "p.key = i.patient_key WHERE i.system = ? AND i.value = ?",
-    [ST_PATIENT_READ] = "SELECT key, resource FROM patient WHERE id = ?",
+    [ST_PATIENT_READ] = "SELECT resource, key FROM patient WHERE id = ?",
+    [ST_PATIENT_INFO] = "SELECT key, coalesce(territory, '') FROM patient WHERE id = ?",
+    [ST_PATIENT_BY_KEY] = "SELECT id, coalesce(territory, '') FROM patient WHERE key = ?",
+    [ST_PATIENT_SET_TERRITORY] = "UPDATE patient SET territory = ? WHERE key = ?",
     [ST_OBS_BY_IDENT] = "SELECT seq, id, version, status, value, value2 FROM observation WHERE "
                         "ident = ? AND current = 1 AND ident IS NOT NULL",
     [ST_OBS_BY_CONTENT] = "SELECT seq, id, version, status, value, value2 FROM observation "
@@ -534,6 +540,50 @@ int store_patient_read(store *s, const char *id, buf *resource, int64_t *key, ve
     if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     return read_resource_row(s, st, resource, key, e);
+}
+
+int store_patient_info(store *s, const char *id, int64_t *key, char territory[64], verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_PATIENT_INFO, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *key = sqlite3_column_int64(st, 0);
+        snprintf(territory, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "patient");
+}
+
+int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64], verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_PATIENT_BY_KEY, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(id, 72, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(territory, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "patient");
+}
+
+int store_patient_set_territory(store *s, int64_t key, const char *territory, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_PATIENT_SET_TERRITORY, e);
+    if (!st) return -1;
+    bind_text(st, 1, territory);
+    sqlite3_bind_int64(st, 2, key);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "patient territory");
+    return 0;
 }
 
 int store_patient_each(store *s,

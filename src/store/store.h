@@ -98,8 +98,14 @@ int store_patient_upsert(store *s, struct store_patient *p, bool *created, verr 
 int store_patient_key(store *s, const char *id, int64_t *key, verr *e);
 int store_patient_key_by_identifier(store *s, const char *system, const char *value,
                                     int64_t *key, char **id_out, verr *e);
+/* Key and enrolment territory ("" when not enrolled) of a patient; 1 when unknown. */
+int store_patient_info(store *s, const char *id, int64_t *key, char territory[64], verr *e);
+/* Id and territory of a patient key; 1 when unknown. */
+int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64], verr *e);
 /* The Patient resource as stored; 1 when unknown. */
 int store_patient_read(store *s, const char *id, buf *resource, int64_t *key, verr *e);
+/* Sets a patient's enrolment territory (NULL: not enrolled). */
+int store_patient_set_territory(store *s, int64_t key, const char *territory, verr *e);
 /* Calls fn for every patient (key, id, territory), in key order. */
 int store_patient_each(store *s,
                        int (*fn)(void *arg, int64_t key, const char *id, const char *territory),
@@ -210,6 +216,45 @@ int store_resource_by_content(store *s, const char *type,
 /* Current version's text; 1 when unknown. */
 int store_resource_read(store *s, const char *type, const char *id, buf *resource,
                         int64_t *patient_key, verr *e);
+
+/* ---- Users and tokens ------------------------------------------------------------------ */
+
+struct store_user {
+    int64_t id;
+    char username[64];
+    char role[24];
+    char *password_hash;      /* argon2id encoded string, or NULL; owned (free) */
+    bool disabled;
+    char **territories;       /* owned arrays (store_user_free) */
+    size_t territory_count;
+    char **patients;          /* linked patient ids (caregivers, gateways) */
+    size_t patient_count;
+};
+
+/* Creates a user; 1 when the username exists. Sets u->id. */
+int store_user_add(store *s, struct store_user *u, int64_t now_ms, verr *e);
+/* Loads a user by name (or by id when name is NULL); 1 when unknown. */
+int store_user_get(store *s, const char *username, int64_t id, struct store_user *u, verr *e);
+void store_user_free(struct store_user *u);
+/* Updates the fields that differ: password hash (NULL keeps it), role (NULL keeps it),
+ * disabled; and replaces the territories / patients lists when `lists` is true. */
+int store_user_update(store *s, const struct store_user *u, bool lists, int64_t now_ms,
+                      verr *e);
+/* Calls fn for each user in id order. */
+int store_user_each(store *s, int (*fn)(void *arg, const struct store_user *u), void *arg,
+                    verr *e);
+
+enum store_token_kind { TOKEN_SESSION, TOKEN_KEY };
+
+int store_token_add(store *s, const unsigned char hash[32], int64_t user_id,
+                    enum store_token_kind kind, int64_t created_ms, int64_t expires_ms,
+                    verr *e);
+/* The user of a live token (not revoked, not expired at now); 1 when none. */
+int store_token_user(store *s, const unsigned char hash[32], int64_t now_ms, int64_t *user_id,
+                     int64_t *expires_ms, verr *e);
+int store_token_revoke(store *s, const unsigned char hash[32], int64_t now_ms, verr *e);
+/* Revokes every token of a user (disable, password change); keys too when `keys`. */
+int store_token_revoke_user(store *s, int64_t user_id, bool keys, int64_t now_ms, verr *e);
 
 /* ---- Replay ---------------------------------------------------------------------------- */
 
