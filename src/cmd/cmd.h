@@ -21,6 +21,9 @@ int cmd_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 /* The commands, one per file in src/cmd/. */
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #define CMD_EXIT_OK 0
 #define CMD_EXIT_FAILURE 1

@@ -4,9 +4,7 @@
 #include "core/instant.h"
 #include "core/log.h"
 #include "http/server.h"
-#include "ingest/ingest.h"
-#include "store/store.h"
-#include "store/writer.h"
+#include "platform/platform.h"
 
 #include <getopt.h>
 #include <pthread.h>
@@ -60,13 +58,10 @@ int cmd_serve(int argc, char **argv)
     verr e;
     config *cfg = config_path ? config_load(config_path, &e) : config_new();
     if (!cfg) return cmd_fail("serve", "%s", e.msg);
-    int64_t max_body, future_ms, config_threads;
+    int64_t config_threads;
     if (!db) db = config_get(cfg, "server.db");
     if (!listen) listen = config_get(cfg, "server.listen");
-    if (config_get_size(cfg, "server.max_body", "32MiB", &max_body, &e) < 0 ||
-        config_get_duration(cfg, "ingest.future_tolerance", "10min", &future_ms, &e) < 0 ||
-        config_get_int(cfg, "server.threads", 2, 1, 64, &config_threads, &e) < 0 ||
-        config_check_unused(cfg, &e) < 0) {
+    if (config_get_int(cfg, "server.threads", 2, 1, 64, &config_threads, &e) < 0) {
         config_free(cfg);
         return cmd_fail("serve", "%s", e.msg);
     }
@@ -83,32 +78,17 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int status = CMD_EXIT_FAILURE;
-    store *s = store_open(db, STORE_WRITE, &e);
-    ingest *ing = NULL;
-    writer *w = NULL;
     http_server *srv = NULL;
-    if (!s) {
-        cmd_fail("serve", "%s", e.msg);
-        goto done;
-    }
-    struct ingest_options io = {.future_tolerance_ms = future_ms};
-    ing = ingest_new(s, &io, &e);
-    if (!ing) {
-        cmd_fail("serve", "%s", e.msg);
-        goto done;
-    }
-    struct writer_hooks hooks;
-    ingest_writer_hooks(ing, &hooks);
-    w = writer_start(s, &hooks, 200000, &e);
-    if (!w) {
+    struct platform *p = platform_open(db, cfg, &e);
+    if (!p || config_check_unused(cfg, &e) < 0) {
         cmd_fail("serve", "%s", e.msg);
         goto done;
     }
     struct http_app app = {
         .db_path = db,
-        .writer = w,
-        .ing = ing,
-        .max_body = max_body,
+        .writer = p->writer,
+        .ing = p->ing,
+        .max_body = p->max_body,
         .threads = threads,
         .web_root = web,
         .started_ms = instant_now_ms(),
@@ -129,10 +109,10 @@ int cmd_serve(int argc, char **argv)
 done:
     /* The writer first: it commits what is queued and wakes the waiting connections, which
      * then get their answers before the HTTP server stops. */
-    writer_stop(w);
+    if (p) writer_stop(p->writer);
+    if (p) p->writer = NULL;
     http_server_stop(srv);
-    ingest_free(ing);
-    store_close(s);
+    platform_close(p);
     config_free(cfg);
     return status;
 }

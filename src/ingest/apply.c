@@ -233,6 +233,22 @@ static int apply_patient(ingest *ing, struct ingest_request *req, struct ingest_
                       "you may not create patients%s%.64s", territory ? " in territory " : "",
                       territory ? territory : " outside your territories");
     }
+    verr e;
+    if (existing) {
+        /* The same Patient sent again changes nothing: acknowledge it as a duplicate. */
+        buf old;
+        buf_init(&old, it->text_len + 1);
+        int rc = store_patient_read(ing->s, it->id, &old, NULL, &e);
+        bool same = rc == 0 && old.len == it->text_len && !memcmp(old.data, it->text, old.len) &&
+                    (!p->territory || (current && !strcmp(current, p->territory)));
+        buf_free(&old);
+        if (same) {
+            it->duplicate = true;
+            it->status = 200;
+            it->version = 1;
+            return 0;
+        }
+    }
     const char *systems[8], *values[8];
     for (size_t i = 0; i < p->identifier_count; i++) {
         systems[i] = p->identifiers[i].system;
@@ -251,7 +267,6 @@ static int apply_patient(ingest *ing, struct ingest_request *req, struct ingest_
         .log_id = req->log_id,
         .log_entry = it->log_entry,
     };
-    verr e;
     bool created;
     if (store_patient_upsert(ing->s, &row, &created, &e) < 0)
         return refuse(it, 500, "exception", NULL, "%s", e.msg);
@@ -308,8 +323,16 @@ static int apply_resource(ingest *ing, struct ingest_request *req, struct ingest
     verr e;
     char existing[72];
     int version;
-    int rc = it->keep_id ? 1 : store_resource_by_content(ing->s, r->type, r->content, existing,
-                                                         &version, &e);
+    int rc;
+    if (it->keep_id) {
+        /* A PUT or an import names the resource: unchanged content is a duplicate. */
+        unsigned char current[STORE_HASH_SIZE];
+        rc = store_resource_content(ing->s, r->type, it->id, current, &version, &e);
+        if (rc == 0 && memcmp(current, r->content, STORE_HASH_SIZE) != 0) rc = 1;
+        if (rc == 0) snprintf(existing, sizeof existing, "%s", it->id);
+    } else {
+        rc = store_resource_by_content(ing->s, r->type, r->content, existing, &version, &e);
+    }
     if (rc < 0) return refuse(it, 500, "exception", NULL, "%s", e.msg);
     if (rc == 0) {
         snprintf(it->id, sizeof it->id, "%s", existing);

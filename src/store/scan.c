@@ -202,3 +202,62 @@ int store_check(store *s, struct store_check_report *report,
     }
     return 0;
 }
+
+int store_export(store *s,
+                 int (*fn)(void *arg, const char *type, const char *json, size_t len), void *arg,
+                 verr *e)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st;
+    int result = 0;
+    if (sqlite3_prepare_v2(db, "SELECT resource FROM patient ORDER BY key", -1, &st, NULL) !=
+        SQLITE_OK)
+        return verr_fail(e, "export: %s", sqlite3_errmsg(db));
+    while (result == 0 && sqlite3_step(st) == SQLITE_ROW)
+        result = fn(arg, "Patient", (const char *)sqlite3_column_text(st, 0),
+                    (size_t)sqlite3_column_bytes(st, 0));
+    sqlite3_finalize(st);
+    if (result) return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 'Observation', resource, seq FROM observation WHERE current = 1 "
+                           "UNION ALL SELECT type, resource, seq FROM resource WHERE current = 1 "
+                           "ORDER BY 3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return verr_fail(e, "export: %s", sqlite3_errmsg(db));
+    int rc;
+    while (result == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        result = fn(arg, (const char *)sqlite3_column_text(st, 0),
+                    (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int store_trace_each(store *s, int (*fn)(void *arg, const struct store_trace_row *row),
+                     void *arg, verr *e)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 'Patient', id, log_id, log_entry, 0, NULL, NULL, 0 FROM patient "
+                           "UNION ALL SELECT 'Observation', id, log_id, log_entry, kind, value, "
+                           "value2, status FROM observation UNION ALL SELECT type, id, log_id, "
+                           "log_entry, 0, NULL, NULL, 0 FROM resource ORDER BY 3, 4",
+                           -1, &st, NULL) != SQLITE_OK)
+        return verr_fail(e, "trace: %s", sqlite3_errmsg(db));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_trace_row row = {
+            .type = (const char *)sqlite3_column_text(st, 0),
+            .id = (const char *)sqlite3_column_text(st, 1),
+            .log_id = sqlite3_column_int64(st, 2),
+            .log_entry = sqlite3_column_int64(st, 3),
+            .kind = sqlite3_column_int(st, 4),
+            .value = column_double(st, 5),
+            .value2 = column_double(st, 6),
+            .status = sqlite3_column_int(st, 7),
+        };
+        if (fn(arg, &row) != 0) break;
+    }
+    sqlite3_finalize(st);
+    return 0;
+}

@@ -43,6 +43,7 @@ enum stmt_id {
     ST_RES_INSERT,
     ST_RES_READ,
     ST_RES_BY_CONTENT,
+    ST_RES_CONTENT,
     ST_COUNT
 };
 
@@ -92,6 +93,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RES_INSERT] = "INSERT INTO resource(seq, type, id, version, current, patient_key, time, "
                       "status, received_at, log_id, log_entry, content, resource) VALUES "
                       "(?,?,?,?,1,?,?,?,?,?,?,?,?)",
+    [ST_RES_CONTENT] = "SELECT content, version FROM resource WHERE type = ? AND id = ? AND "
+                       "current = 1 AND content IS NOT NULL",
     [ST_RES_BY_CONTENT] = "SELECT id, version FROM resource WHERE type = ? AND content = ? AND "
                           "current = 1 AND content IS NOT NULL",
     [ST_RES_READ] = "SELECT resource, patient_key FROM resource WHERE type = ? AND id = ? AND "
@@ -835,6 +838,27 @@ int store_resource_by_content(store *s, const char *type,
     if (rc == SQLITE_ROW) return 0;
     if (rc == SQLITE_DONE) return 1;
     return db_fail(s, e, "resource lookup");
+}
+
+int store_resource_content(store *s, const char *type, const char *id,
+                           unsigned char content[STORE_HASH_SIZE], int *version, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_RES_CONTENT, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) == STORE_HASH_SIZE)
+            memcpy(content, sqlite3_column_blob(st, 0), STORE_HASH_SIZE);
+        else
+            rc = SQLITE_DONE;
+        *version = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "resource");
 }
 
 int store_resource_read(store *s, const char *type, const char *id, buf *resource,

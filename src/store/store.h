@@ -213,6 +213,10 @@ int store_resource_put(store *s, struct store_resource *r, verr *e);
 int store_resource_by_content(store *s, const char *type,
                               const unsigned char content[STORE_HASH_SIZE], char id[72],
                               int *version, verr *e);
+/* Content hash and version of the current version of (type, id); 1 when unknown or when
+ * it has no content hash. */
+int store_resource_content(store *s, const char *type, const char *id,
+                           unsigned char content[STORE_HASH_SIZE], int *version, verr *e);
 /* Current version's text; 1 when unknown. */
 int store_resource_read(store *s, const char *type, const char *id, buf *resource,
                         int64_t *patient_key, verr *e);
@@ -270,6 +274,14 @@ struct store_replay_item {
 int store_replay(store *s, int (*fn)(void *arg, const struct store_replay_item *item), void *arg,
                  verr *e);
 
+/* ---- Export ---------------------------------------------------------------------------- */
+
+/* Calls fn with the current version of every resource: Patients first (creation order),
+ * then the other resources in sequence order. fn returning non-zero stops. */
+int store_export(store *s,
+                 int (*fn)(void *arg, const char *type, const char *json, size_t len), void *arg,
+                 verr *e);
+
 /* ---- Integrity ------------------------------------------------------------------------- */
 
 struct store_check_report {
@@ -278,6 +290,20 @@ struct store_check_report {
     int64_t resources;
     int64_t problems;
 };
+
+/* One normalised row and where it came from, for tracing rows back to the log. */
+struct store_trace_row {
+    const char *type; /* "Patient", "Observation", or the resource type */
+    const char *id;
+    int64_t log_id, log_entry;
+    int kind;             /* observations */
+    double value, value2; /* observations: NaN when absent */
+    int status;           /* observations */
+};
+
+/* Calls fn for every row of every table, ordered by (log_id, log_entry). */
+int store_trace_each(store *s, int (*fn)(void *arg, const struct store_trace_row *row),
+                     void *arg, verr *e);
 
 /* SQLite's integrity_check, the ingest log's digests, and every normalised row traced back
  * to its log entry. Each problem is reported through `problem` (may be NULL). */
