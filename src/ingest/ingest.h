@@ -79,8 +79,11 @@ struct ingest_item {
     int64_t log_entry;         /* index in the request's log record */
     enum ingest_item_type type;
     json_t *json;              /* the resource (owned) */
-    char *text;                /* the resource as it will be stored (owned) */
+    const char *text;          /* the resource as it will be stored: its bytes as received
+                                  (inside the request's raw bytes), or a serialisation */
     size_t text_len;
+    char *text_owned;          /* the serialisation, when text is not the received bytes */
+    int id_form;               /* enum fhir_id_form: how `id` relates to `text` */
     bool keep_id;              /* PUT or import: the id is the client's */
     union {
         struct fhir_observation obs;

@@ -28,7 +28,7 @@ static void item_clear(struct ingest_item *it)
     if (it->type == ITEM_COMMUNICATION) fhir_communication_free(&it->u.communication);
     if (it->type == ITEM_SERVICE_REQUEST) fhir_service_request_free(&it->u.request);
     json_decref(it->json);
-    free(it->text);
+    free(it->text_owned);
     fhir_outcome_free(&it->outcome);
 }
 
@@ -85,15 +85,32 @@ static void assign_id(struct ingest_item *it, const char *client_id, int64_t now
     } else {
         ident_new(it->id, now_ms);
         it->keep_id = false;
-        json_object_set_new(it->json, "id", json_string(it->id));
     }
 }
 
-static void serialise(struct ingest_item *it)
+/* The text to store. Observations keep the bytes they came in (the hot path: no
+ * re-serialisation; the id goes in when read, see fhir_id_form). Other resources are
+ * serialised with their id. `raw` may be NULL when the bytes cannot be located. */
+static void set_text(struct ingest_item *it, const char *raw, size_t len)
 {
-    it->text = json_dumps(it->json, JSON_COMPACT);
-    if (!it->text) it->text = xstrdup("{}");
-    it->text_len = strlen(it->text);
+    if (it->type == ITEM_OBSERVATION && raw) {
+        while (len && (raw[len - 1] == ' ' || raw[len - 1] == '\n' || raw[len - 1] == '\r' ||
+                       raw[len - 1] == '\t'))
+            len--;
+        const char *client_id = json_string_value(json_object_get(it->json, "id"));
+        it->text = raw;
+        it->text_len = len;
+        it->id_form = !client_id                   ? ID_INSERT
+                      : !strcmp(client_id, it->id) ? ID_IN_TEXT
+                                                   : ID_REPLACE;
+        return;
+    }
+    json_object_set_new(it->json, "id", json_string(it->id));
+    it->text_owned = json_dumps(it->json, JSON_COMPACT);
+    if (!it->text_owned) it->text_owned = xstrdup("{}");
+    it->text = it->text_owned;
+    it->text_len = strlen(it->text_owned);
+    it->id_form = ID_IN_TEXT;
 }
 
 /* Validates one parsed resource into `it`. `put_id` is the id a PUT addresses. */
@@ -120,7 +137,6 @@ static void prepare_item(struct ingest_request *req, struct ingest_item *it, jso
                              "'%.70s' is not a valid id (1-64 of A-Z a-z 0-9 - .)", put_id);
             goto refused;
         }
-        json_object_set_new(json, "id", json_string(put_id));
         client_id = put_id;
         it->keep_id = true;
     } else {
@@ -183,7 +199,7 @@ int ingest_prepare_resource(struct ingest_request *req, const char *type, const 
     }
     prepare_item(req, it, json, type, put_id, false);
     if (it->type == ITEM_INVALID) return -1;
-    serialise(it);
+    set_text(it, raw, n);
     req->job.weight = 1;
     return 0;
 }
@@ -309,12 +325,21 @@ int ingest_prepare_bundle(struct ingest_request *req, const char *raw, size_t n)
         }
         fhir_outcome_free(&local);
     }
+    /* The exact bytes of each entry's resource, to store them as received. */
+    struct fhir_span *spans = xcalloc(req->count ? req->count : 1, sizeof *spans);
+    int nspans = fhir_bundle_resource_spans(raw, n, spans, req->count);
     for (i = 0; i < req->count; i++) {
         struct ingest_item *it = &req->items[i];
         if (it->type == ITEM_INVALID) continue;
+        const char *before = it->u.obs.subject.id;
         resolve_urn_subject(req, it, entries);
-        if (it->type != ITEM_INVALID) serialise(it);
+        if (it->type == ITEM_INVALID) continue;
+        /* a rewritten urn:uuid reference means the stored text must be the new one */
+        bool rewritten = it->type == ITEM_OBSERVATION && before != it->u.obs.subject.id;
+        bool located = (int)i < nspans && spans[i].len > 0 && !rewritten;
+        set_text(it, located ? raw + spans[i].offset : NULL, located ? spans[i].len : 0);
     }
+    free(spans);
     req->job.weight = req->count ? req->count : 1;
     result = ingest_request_has_work(req) ? 0 : -1;
 done:
@@ -355,7 +380,7 @@ int ingest_prepare_ndjson(struct ingest_request *req, const char *raw, size_t n,
                                  (long long)(first_line + index), is->diagnostics);
             }
             fhir_outcome_free(&local);
-            if (it->type != ITEM_INVALID) serialise(it);
+            if (it->type != ITEM_INVALID) set_text(it, raw + start, len);
         }
         index++;
         start = end + 1;

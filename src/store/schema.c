@@ -33,7 +33,10 @@ static const char *const migrations[] = {
     "CREATE INDEX patient_identifier_patient ON patient_identifier(patient_key);"
     /* One row per version of an Observation; `current` marks the latest. seq is the global
      * input sequence shared with `resource`, so inputs replay in the order they were
-     * committed. ident/content are 16-byte hashes that find duplicates. */
+     * committed. `resource` is the text exactly as received; id_form says how the row's id
+     * is put into it when read (enum fhir_id_form). The indexes are chosen for the ingest
+     * rate: all but `id` are clustered by patient, and duplicates are found through them
+     * (ident = 16-byte hash of the identifier; or same patient, kind and time). */
     "CREATE TABLE observation ("
     "  seq INTEGER PRIMARY KEY,"
     "  id TEXT NOT NULL,"
@@ -50,17 +53,16 @@ static const char *const migrations[] = {
     "  status INTEGER NOT NULL,"
     "  triage INTEGER NOT NULL,"
     "  ident BLOB,"
-    "  content BLOB NOT NULL,"
     "  received_at INTEGER NOT NULL,"
     "  log_id INTEGER NOT NULL,"
     "  log_entry INTEGER NOT NULL,"
+    "  id_form INTEGER NOT NULL,"
     "  resource TEXT NOT NULL);"
     "CREATE UNIQUE INDEX observation_current_id ON observation(id) WHERE current = 1;"
-    "CREATE UNIQUE INDEX observation_current_ident ON observation(ident)"
-    "  WHERE current = 1 AND ident IS NOT NULL;"
-    "CREATE UNIQUE INDEX observation_current_content ON observation(content) WHERE current = 1;"
     "CREATE INDEX observation_patient_kind_time ON observation(patient_key, kind, effective)"
     "  WHERE current = 1;"
+    "CREATE INDEX observation_patient_ident ON observation(patient_key, ident)"
+    "  WHERE current = 1 AND ident IS NOT NULL;"
     "CREATE TABLE resource ("
     "  seq INTEGER PRIMARY KEY,"
     "  type TEXT NOT NULL,"

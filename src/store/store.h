@@ -128,11 +128,11 @@ struct store_observation {
     bool triage;
     bool has_ident;
     unsigned char ident[STORE_HASH_SIZE];   /* hash of identifier system|value */
-    unsigned char content[STORE_HASH_SIZE]; /* hash of patient, code, time and value(s) */
     int64_t received_ms;
     int64_t log_id;
     int64_t log_entry;
-    const char *resource;     /* JSON text */
+    int id_form;              /* enum fhir_id_form */
+    const char *resource;     /* JSON text as received */
     size_t resource_len;
 };
 
@@ -143,23 +143,26 @@ struct store_obs_ref {
     int version;
     int status;
     double value, value2;
-    unsigned char content[STORE_HASH_SIZE];
+    int64_t effective_ms;
+    char code[72];
 };
 
 /* Lookups of the current version; 1 when none. */
-int store_observation_by_ident(store *s, const unsigned char ident[STORE_HASH_SIZE],
+int store_observation_by_ident(store *s, int64_t patient_key,
+                               const unsigned char ident[STORE_HASH_SIZE],
                                struct store_obs_ref *out, verr *e);
-int store_observation_by_content(store *s, const unsigned char content[STORE_HASH_SIZE],
-                                 struct store_obs_ref *out, verr *e);
+/* The current observation of the same patient, kind, time, code and values as `o`. */
+int store_observation_same(store *s, const struct store_observation *o,
+                           struct store_obs_ref *out, verr *e);
 int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e);
-/* Inserts a row as the current version. Returns 1 (nothing inserted) when a current row
- * with the same content hash exists: a duplicate. */
+/* Inserts a row as the current version. */
 int store_observation_insert(store *s, const struct store_observation *o, verr *e);
 /* Marks a version as no longer current (a newer version follows). */
 int store_observation_supersede(store *s, int64_t seq, verr *e);
-/* The current resource text of an Observation; 1 when unknown. patient_key may be NULL. */
+/* The current resource text of an Observation as stored (see id_form), its key and
+ * id_form; 1 when unknown. patient_key and id_form may be NULL. */
 int store_observation_read(store *s, const char *id, buf *resource, int64_t *patient_key,
-                           verr *e);
+                           int *id_form, verr *e);
 /* The logical id of an observation row (for events' sources); 1 when unknown. */
 int store_observation_id(store *s, int64_t seq, char id[72], verr *e);
 
@@ -175,9 +178,11 @@ struct store_obs_query {
 
 struct store_obs_row {
     int64_t seq;
+    const char *id;
     int64_t effective_ms;
     int kind;
     double value, value2;
+    int id_form;
     const char *resource;
     size_t resource_len;
 };
@@ -278,10 +283,12 @@ int store_replay(store *s, int (*fn)(void *arg, const struct store_replay_item *
 /* ---- Export ---------------------------------------------------------------------------- */
 
 /* Calls fn with the current version of every resource: Patients first (creation order),
- * then the other resources in sequence order. fn returning non-zero stops. */
+ * then the other resources in sequence order, with their id and id_form (enum
+ * fhir_id_form). fn returning non-zero stops. */
 int store_export(store *s,
-                 int (*fn)(void *arg, const char *type, const char *json, size_t len), void *arg,
-                 verr *e);
+                 int (*fn)(void *arg, const char *type, const char *id, int id_form,
+                           const char *json, size_t len),
+                 void *arg, verr *e);
 
 /* ---- Integrity ------------------------------------------------------------------------- */
 

@@ -97,6 +97,7 @@ static unsigned long long finish(struct writer_job *batch, bool committed)
 static void *writer_main(void *arg)
 {
     writer *w = arg;
+    pthread_setname_np(pthread_self(), "vigie-writer");
     struct writer_job *batch;
     while ((batch = take_batch(w))) {
         verr e;
