@@ -5,7 +5,6 @@
 #include "triage/triage_int.h"
 #include "core/mem.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,19 +186,6 @@ const char *format_number(char out[32], double value, int decimals)
     snprintf(out, 32, "%.*f", decimals, value);
     if (!strcmp(out, "-0")) strcpy(out, "0");
     return out;
-}
-
-void reason_printf(triage_engine *e, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    size_t len = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
-    /* A reason longer than REASON_MAX is cut: the event itself is never lost. */
-    buf_append(&e->reason, text, len);
 }
 
 void reason_quote(triage_engine *e, const char *text, size_t n, size_t max)

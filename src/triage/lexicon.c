@@ -482,12 +482,15 @@ const char *const lexicon_negation_before[] = {
     "wasn",  "hasn",  "haven",  "hadn",    "aren",   "weren",   NULL,
 };
 
-/* A negation right after a complaint: "douleur thoracique : non", "chest pain denied",
- * "pain-free", "fièvre absente". */
+/* A negation right after a complaint: "chest pain denied", "pain-free", "fièvre absente". */
 const char *const lexicon_negation_after[] = {
-    "non", "no", "none", "absent", "absente", "absents", "absentes", "denied", "niee", "nie",
-    "negative", "negatif", "free", NULL,
+    "absent", "absente", "absents", "absentes", "denied", "niee", "nie", "negative", "negatif",
+    "free",   NULL,
 };
+
+/* An answer that negates when it ends the clause: "douleur thoracique : non", "fever: none"
+ * (but not "douleur thoracique non traitée"). */
+const char *const lexicon_negation_answers[] = {"non", "no", "none", NULL};
 
 /* Words that end a negation: what follows is asserted again ("pas de fièvre mais douleur
  * thoracique"). "et"/"and" end it too: "pas de fièvre et douleur thoracique" is ambiguous and

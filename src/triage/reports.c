@@ -249,10 +249,11 @@ static size_t negated_after(const triage_engine *e, size_t start, size_t end, si
         return end + 1;
     size_t j = end;
     if (j < count && e->tokens[j].stop && e->tokens[j].stop_char == ':') j++;
-    if (j < count && token_in(e, &e->tokens[j], lexicon_negation_after) &&
-        (j + 1 == count || e->tokens[j + 1].stop ||
-         token_in(e, &e->tokens[j + 1], lexicon_scope_breakers)))
-        return j + 1;
+    if (j >= count) return 0;
+    if (token_in(e, &e->tokens[j], lexicon_negation_after)) return j + 1;
+    bool closes = j + 1 == count || e->tokens[j + 1].stop ||
+                  token_in(e, &e->tokens[j + 1], lexicon_scope_breakers);
+    if (closes && token_in(e, &e->tokens[j], lexicon_negation_answers)) return j + 1;
     return 0;
 }
 
@@ -382,15 +383,27 @@ static void describe_hits(triage_engine *e, const char *text, const struct scan 
 
 /* ---- Rules ------------------------------------------------------------------------------- */
 
+/* Entry checks shared by reports and requests, then the scan of their text. Returns the
+ * patient's state, or NULL with *rc the outcome to return. */
+static struct patient *read_text_signal(triage_engine *e, uint32_t patient, int tag,
+                                        const char *text, size_t n, int64_t at_ms,
+                                        int64_t now_ms, const struct triage_sink *sink,
+                                        struct scan *sc, int *rc)
+{
+    struct patient *ps =
+        text_signal_begin(e, patient, tag, text, n, at_ms, now_ms, sink, rc);
+    if (ps) scan_text(e, text ? text : "", text ? n : 0, sc);
+    return ps;
+}
+
 int triage_report(triage_engine *e, uint32_t patient, const struct triage_report *r,
                   int64_t now_ms, const struct triage_sink *sink)
 {
     int rc;
-    struct patient *ps = text_signal_begin(e, patient, TAG_REPORT, r->text, r->text_len,
-                                           r->at_ms, now_ms, sink, &rc);
-    if (!ps) return rc;
     struct scan sc;
-    scan_text(e, r->text ? r->text : "", r->text ? r->text_len : 0, &sc);
+    struct patient *ps = read_text_signal(e, patient, TAG_REPORT, r->text, r->text_len, r->at_ms,
+                                          now_ms, sink, &sc, &rc);
+    if (!ps) return rc;
     if (!sc.best) return TRIAGE_USED; /* nothing of concern, or only negated complaints */
 
     struct triage_event ev;
@@ -409,11 +422,10 @@ int triage_request(triage_engine *e, uint32_t patient, const struct triage_reque
                    int64_t now_ms, const struct triage_sink *sink)
 {
     int rc;
-    struct patient *ps = text_signal_begin(e, patient, TAG_REQUEST, r->text, r->text_len,
-                                           r->at_ms, now_ms, sink, &rc);
-    if (!ps) return rc;
     struct scan sc;
-    scan_text(e, r->text ? r->text : "", r->text ? r->text_len : 0, &sc);
+    struct patient *ps = read_text_signal(e, patient, TAG_REQUEST, r->text, r->text_len,
+                                          r->at_ms, now_ms, sink, &sc, &rc);
+    if (!ps) return rc;
 
     static const int by_priority[] = {[PRIORITY_ROUTINE] = 3, [PRIORITY_URGENT] = 2,
                                       [PRIORITY_ASAP] = 2, [PRIORITY_STAT] = 1};

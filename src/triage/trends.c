@@ -184,23 +184,27 @@ void spo2_drift_rule(triage_engine *e, uint32_t patient, struct patient *ps,
         return;
     const struct triage_thresholds *th = patient_thresholds(e, ps, patient);
     double points = th->spo2_drift_points;
-    if (round_hundredths(baseline - today) < points) return;
-
-    /* Sustained: yesterday was already as far below the baseline that preceded it. */
+    /* Sustained: today and yesterday both as far below the baseline that preceded them
+     * (yesterday's dip would dilute today's own baseline). */
     double yesterday, earlier;
     bool sustained = day_mean(&s, day - 1, &yesterday) &&
                      baseline_mean(&s, day - days - 1, day - 2, min_days, &earlier) &&
                      round_hundredths(earlier - yesterday) >= points &&
                      round_hundredths(earlier - today) >= points;
+    if (sustained)
+        baseline = earlier;
+    else if (round_hundredths(baseline - today) < points)
+        return;
 
     struct triage_event ev;
     char n1[32], n2[32], n3[32], n4[32];
     event_begin(e, &ev, patient, TRIAGE_RULE_SPO2_DRIFT, sustained ? 2 : 3, TRIAGE_CHRONIC,
                 obs->at_ms, now_ms, true);
-    reason_printf(e, "SpO2 %s %% today against %s %% over the previous %d days (-%s points, "
+    reason_printf(e, "SpO2 %s %% today against %s %% over the %d days before%s (-%s points, "
                      "alert at %s)",
                   format_number(n1, today, -1), format_number(n2, baseline, -1), days,
-                  format_number(n3, baseline - today, -1), format_number(n4, points, -1));
+                  sustained ? " yesterday" : "", format_number(n3, baseline - today, -1),
+                  format_number(n4, points, -1));
     if (sustained)
         reason_printf(e, "; %s %% yesterday too: sustained", format_number(n1, yesterday, -1));
     event_add_source(&ev, obs->source);

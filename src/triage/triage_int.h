@@ -137,7 +137,9 @@ void event_begin(triage_engine *e, struct triage_event *ev, uint32_t patient,
                  enum triage_rule rule, int category, enum triage_nature nature, int64_t at_ms,
                  int64_t now_ms, bool data_time);
 void event_add_source(struct triage_event *ev, uint64_t source);
-void reason_printf(triage_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends to the reason. A reason that would pass its limit stops growing: the event itself
+ * is never lost. */
+#define reason_printf(e, ...) ((void)buf_printf(&(e)->reason, __VA_ARGS__))
 /* Appends up to `max` bytes of `text` as a quotation, cut at a character boundary. */
 void reason_quote(triage_engine *e, const char *text, size_t n, size_t max);
 /* Applies lateness and alarm-fatigue suppression, then hands the event to the sink. */
@@ -241,7 +243,8 @@ extern const struct lexicon_phrase lexicon_phrases[];
 extern const size_t lexicon_phrase_count;
 /* Negation vocabulary, folded: NULL-terminated lists. */
 extern const char *const lexicon_negation_before[]; /* "pas", "sans", "no", "denies" ... */
-extern const char *const lexicon_negation_after[];  /* "absent", "denied", "none" ... */
+extern const char *const lexicon_negation_after[];  /* "absent", "denied", "free" ... */
+extern const char *const lexicon_negation_answers[]; /* "non", "no", "none" closing a clause */
 extern const char *const lexicon_scope_breakers[];  /* "mais", "but", "et", "and" ... */
 extern const char *const lexicon_list_joiners[];    /* "ni", "ou", "or", "nor" */
 
