@@ -9,5 +9,10 @@
 
 
 const struct command commands[] = {
+    {"serve", "run the platform (HTTP API, FHIR, console)", cmd_serve},
+    {"import", "load NDJSON FHIR resources into a database", cmd_import},
+    {"export", "write a database's resources as NDJSON", cmd_export},
+    {"check", "verify a database's integrity", cmd_check},
+    {"user", "manage users, roles, territories, passwords and gateway keys", cmd_user},
     {NULL, NULL, NULL},
 };

@@ -130,7 +130,9 @@ struct fhir_patient {
     bool has_birth_date;
     int64_t birth_date_ms;
     const char *gender;           /* male | female | other | unknown | NULL */
-    const char *commune;          /* INSEE code from address.district/postalCode ext., or NULL */
+    const char *commune;          /* INSEE code (address extension urn:vigie:commune, or
+                                     address.district when it is one), or NULL */
+    const char *territory;        /* extension urn:vigie:territory (enrolment), or NULL */
 };
 
 int fhir_patient_parse(json_t *res, struct fhir_patient *out, struct fhir_outcome *oo);
@@ -192,6 +194,11 @@ int fhir_service_request_parse(json_t *res, const struct fhir_limits *limits,
                                struct fhir_service_request *out, struct fhir_outcome *oo);
 void fhir_service_request_free(struct fhir_service_request *r);
 const char *fhir_priority_name(enum fhir_priority p);
+
+/* ---- CapabilityStatement --------------------------------------------------------------- */
+
+/* Writes the server's CapabilityStatement; `date` is an RFC 3339 date-time. */
+int fhir_capability_write(buf *out, const char *software_version, const char *date);
 
 /* ---- Shared element readers (also used by other resources) ----------------------------- */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define COMMUNE_EXTENSION "urn:vigie:commune"
+#define TERRITORY_EXTENSION "urn:vigie:territory"
 
 static bool errors_since(const struct fhir_outcome *oo, size_t before)
 {
@@ -73,11 +74,18 @@ int fhir_patient_parse(json_t *res, struct fhir_patient *out, struct fhir_outcom
         fhir_outcome_add(oo, FHIR_ERROR, 400, "value", "Patient.gender",
                          "Patient.gender '%.30s' is not male, female, other or unknown",
                          out->gender);
+    json_t *ext;
+    json_array_foreach(json_object_get(res, "extension"), i, ext)
+    {
+        const char *url = json_string_value(json_object_get(ext, "url"));
+        const char *value = json_string_value(json_object_get(ext, "valueString"));
+        if (!value) value = json_string_value(json_object_get(ext, "valueCode"));
+        if (url && !strcmp(url, TERRITORY_EXTENSION) && value) out->territory = value;
+    }
     json_t *addr;
     json_array_foreach(json_object_get(res, "address"), i, addr)
     {
         size_t k;
-        json_t *ext;
         json_array_foreach(json_object_get(addr, "extension"), k, ext)
         {
             const char *url = json_string_value(json_object_get(ext, "url"));
