@@ -409,7 +409,10 @@ int triage_report(triage_engine *e, uint32_t patient, const struct triage_report
     struct triage_event ev;
     event_begin(e, &ev, patient, TRIAGE_RULE_REPORT, sc.best, TRIAGE_ACUTE, r->at_ms, now_ms,
                 true);
-    reason_printf(e, "report from %s: ", fhir_sender_role_name(r->sender));
+    if (r->sender == SENDER_UNKNOWN)
+        reason_printf(e, "report: ");
+    else
+        reason_printf(e, "report from %s: ", fhir_sender_role_name(r->sender));
     describe_hits(e, r->text, &sc, 3);
     event_add_source(&ev, r->source);
     event_fire(e, ps, &ev, sink);
