@@ -51,8 +51,8 @@ void triage_config_defaults(struct triage_config *cfg)
         [TRIAGE_RULE_BP_HIGH] = 6 * H,
         [TRIAGE_RULE_GLUCOSE_LOW] = 2 * H,
         [TRIAGE_RULE_GLUCOSE_HIGH] = 6 * H,
-        [TRIAGE_RULE_WEIGHT_GAIN] = 24 * H,
-        [TRIAGE_RULE_SPO2_DRIFT] = 24 * H,
+        [TRIAGE_RULE_WEIGHT_GAIN] = 3 * DAY, /* the span of the gain it watches */
+        [TRIAGE_RULE_SPO2_DRIFT] = 3 * DAY,
         [TRIAGE_RULE_FALL] = 30 * MIN,
         [TRIAGE_RULE_ACTIVITY_DECLINE] = 7 * DAY,
         [TRIAGE_RULE_TRANSMISSION_MISSING] = 48 * H,
