@@ -60,22 +60,29 @@ triage_engine *triage_engine_new(const struct triage_config *cfg)
 void triage_engine_free(triage_engine *e)
 {
     if (!e) return;
-    free(e->patients);
-    free(e->due);
+    for (uint32_t c = 0; c < e->chunk_count; c++) free(e->chunks[c]);
+    free(e->chunks);
     free(e->overrides);
     buf_free(&e->reason);
     reports_free(e);
     free(e);
 }
 
-static void grow(triage_engine *e, uint32_t capacity)
+/* Allocates the chunks holding patients 0..count-1. */
+static void grow(triage_engine *e, uint32_t count)
 {
-    if (capacity <= e->capacity) return;
-    e->patients = xrealloc(e->patients, (size_t)capacity * sizeof *e->patients);
-    e->due = xrealloc(e->due, (size_t)capacity * sizeof *e->due);
-    memset(e->patients + e->capacity, 0, (size_t)(capacity - e->capacity) * sizeof *e->patients);
-    for (uint32_t i = e->capacity; i < capacity; i++) e->due[i] = STAMP_FAR;
-    e->capacity = capacity;
+    uint32_t need = (count + CHUNK_PATIENTS - 1) >> CHUNK_BITS;
+    if (need <= e->chunk_count) return;
+    if (need > e->chunk_capacity) {
+        e->chunk_capacity = need > 2 * e->chunk_capacity ? need : 2 * e->chunk_capacity;
+        e->chunks = xrealloc(e->chunks, e->chunk_capacity * sizeof *e->chunks);
+    }
+    while (e->chunk_count < need) {
+        /* calloc: a zeroed patient is one the engine knows nothing about. */
+        struct chunk *c = xcalloc(1, sizeof *c);
+        for (uint32_t i = 0; i < CHUNK_PATIENTS; i++) c->due[i] = STAMP_FAR;
+        e->chunks[e->chunk_count++] = c;
+    }
 }
 
 void triage_engine_reserve(triage_engine *e, uint32_t count)
@@ -84,26 +91,20 @@ void triage_engine_reserve(triage_engine *e, uint32_t count)
     grow(e, count);
 }
 
-/* The patient's state, growing the array by half again when needed; NULL when the index is
- * out of range. */
 struct patient *patient_state(triage_engine *e, uint32_t patient)
 {
     if (patient >= TRIAGE_MAX_PATIENTS) return NULL;
-    if (patient >= e->capacity) {
-        uint64_t want = (uint64_t)e->capacity + e->capacity / 2 + 16;
-        if (want < (uint64_t)patient + 1) want = (uint64_t)patient + 1;
-        if (want > TRIAGE_MAX_PATIENTS) want = TRIAGE_MAX_PATIENTS;
-        grow(e, (uint32_t)want);
-    }
+    grow(e, patient + 1);
     if (patient >= e->count) e->count = patient + 1;
-    return &e->patients[patient];
+    return &e->chunks[patient >> CHUNK_BITS]->patients[patient & (CHUNK_PATIENTS - 1)];
 }
 
 void triage_engine_memory(const triage_engine *e, struct triage_memory *out)
 {
     out->patients = e->count;
     out->bytes_per_patient = sizeof(struct patient) + sizeof(stamp_t);
-    out->state_bytes = (size_t)e->capacity * out->bytes_per_patient;
+    out->state_bytes = (size_t)e->chunk_count * sizeof(struct chunk) +
+                       e->chunk_capacity * sizeof(struct chunk *);
     out->override_bytes = e->override_capacity * sizeof(struct override_entry);
     out->scratch_bytes = e->reason.cap + e->folded_capacity +
                          e->token_capacity * sizeof(struct text_token) +
@@ -348,7 +349,7 @@ static void catch_up(triage_engine *e, uint32_t patient, struct patient *ps, int
                      const struct triage_sink *sink)
 {
     stamp_t now_s = stamp_from_ms(now_ms);
-    if (now_s != STAMP_NEVER && e->due[patient] <= now_s)
+    if (now_s != STAMP_NEVER && *patient_due(e, patient) <= now_s)
         transmission_check(e, patient, ps, now_s, sink);
 }
 
@@ -438,9 +439,14 @@ void triage_tick(triage_engine *e, int64_t now_ms, const struct triage_sink *sin
     stamp_t now_s = stamp_from_ms(now_ms);
     if (now_s == STAMP_NEVER || now_s < e->earliest_due) return;
     stamp_t earliest = STAMP_FAR;
-    for (uint32_t p = 0; p < e->count; p++) {
-        if (e->due[p] <= now_s) transmission_check(e, p, &e->patients[p], now_s, sink);
-        if (e->due[p] < earliest) earliest = e->due[p];
+    for (uint32_t c = 0; c < e->chunk_count; c++) {
+        struct chunk *chunk = e->chunks[c];
+        uint32_t base = c << CHUNK_BITS;
+        for (uint32_t i = 0; i < CHUNK_PATIENTS && base + i < e->count; i++) {
+            if (chunk->due[i] <= now_s)
+                transmission_check(e, base + i, &chunk->patients[i], now_s, sink);
+            if (chunk->due[i] < earliest) earliest = chunk->due[i];
+        }
     }
     e->earliest_due = earliest;
 }

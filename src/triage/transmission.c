@@ -140,7 +140,7 @@ void transmission_schedule(triage_engine *e, uint32_t patient, struct patient *p
         int64_t at = (int64_t)ps->watch[k] + missing_after_s(e, ps, patient, k);
         if (at < due) due = (stamp_t)(at < STAMP_FAR ? at : STAMP_FAR);
     }
-    e->due[patient] = due;
+    *patient_due(e, patient) = due;
     if (due < e->earliest_due) e->earliest_due = due;
 }
 

@@ -103,12 +103,23 @@ struct text_token {
     char stop_char;
 };
 
+/* Patients' state lives in chunks of CHUNK_PATIENTS: growing never copies the state (no
+ * transient doubling with a million patients) and allocates at most one chunk ahead. */
+#define CHUNK_BITS 12
+#define CHUNK_PATIENTS (1u << CHUNK_BITS)
+
+struct chunk {
+    struct patient patients[CHUNK_PATIENTS];
+    /* Per patient: the earliest missing-transmission deadline, or STAMP_FAR; 0 means "to
+     * compute at the next tick". Apart from the patients so a tick scans it quickly. */
+    stamp_t due[CHUNK_PATIENTS];
+};
+
 struct triage_engine {
     struct triage_config cfg;
-    struct patient *patients;
-    stamp_t *due; /* per patient: the earliest missing-transmission deadline, or STAMP_FAR;
-                     0 means "to compute at the next tick" */
-    uint32_t count, capacity;
+    struct chunk **chunks;
+    uint32_t chunk_count, chunk_capacity;
+    uint32_t count; /* highest patient index seen + 1 */
     stamp_t earliest_due; /* lower bound of due[]: a tick before it has nothing to do */
     struct override_entry *overrides;
     size_t override_count, override_capacity;
@@ -127,6 +138,11 @@ struct triage_engine {
 
 /* The patient's state, growing the arrays as needed; NULL when the index is out of range. */
 struct patient *patient_state(triage_engine *e, uint32_t patient);
+/* The patient's missing-transmission deadline (the patient's state must exist). */
+static inline stamp_t *patient_due(triage_engine *e, uint32_t patient)
+{
+    return &e->chunks[patient >> CHUNK_BITS]->due[patient & (CHUNK_PATIENTS - 1)];
+}
 
 /* ---- engine.c: events ---------------------------------------------------------------------- */
 
@@ -211,7 +227,7 @@ void trends_forget(struct patient *ps, const struct triage_observation *original
 
 /* ---- transmission.c: conditions, expectations, missing transmission -------------------- */
 
-/* Recomputes e->due[patient] (and lowers e->earliest_due) after a change. */
+/* Recomputes the patient's due time (and lowers e->earliest_due) after a change. */
 void transmission_schedule(triage_engine *e, uint32_t patient, struct patient *ps);
 /* Raises transmission.missing for each expected kind overdue at now_s. */
 void transmission_check(triage_engine *e, uint32_t patient, struct patient *ps, stamp_t now_s,
