@@ -511,7 +511,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         reader_release(r);
         return queue(r);
     }
-    if (r->dispatched) return MHD_YES;
+    if (r->dispatched && !r->route->stream) return MHD_YES; /* woken early: keep waiting */
     r->dispatched = true;
     if (r->too_large) {
         http_respond_outcome(r, 413, "too-long", NULL,
