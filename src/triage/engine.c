@@ -299,17 +299,31 @@ static bool duplicate(struct patient *ps, uint32_t fingerprint)
     return false;
 }
 
+/* A 64-bit mixer (the finaliser of MurmurHash3): the fingerprint of an observation is
+ * computed for every signal, so it works on words rather than bytes. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t double_bits(double v)
+{
+    uint64_t bits;
+    if (isnan(v)) v = -1e300; /* NaN payloads differ between producers */
+    memcpy(&bits, &v, sizeof bits);
+    return bits;
+}
+
 static uint32_t observation_fingerprint(const struct triage_observation *obs)
 {
-    /* NaN payloads differ between producers; absent values hash alike. */
-    double v = isnan(obs->value) ? -1e300 : obs->value;
-    double v2 = isnan(obs->value2) ? -1e300 : obs->value2;
-    uint32_t h = 2166136261u;
-    int kind = obs->kind;
-    h = fnv1a(h, &kind, sizeof kind);
-    h = fnv1a(h, &obs->at_ms, sizeof obs->at_ms);
-    h = fnv1a(h, &v, sizeof v);
-    return fnv1a(h, &v2, sizeof v2);
+    uint64_t h = mix64((uint64_t)obs->kind ^ ((uint64_t)obs->at_ms << 8));
+    h = mix64(h ^ double_bits(obs->value));
+    h = mix64(h ^ double_bits(obs->value2));
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 uint32_t text_fingerprint(int tag, const char *text, size_t n, int64_t at_ms)
