@@ -245,6 +245,10 @@ def quiet_noisy_patient():
     s.temperature(at(5, 6), 29.4)              # thermometer reading the room
     s.weight(at(6, 9), 92.4)                   # a grandson on the scale
     s.glucose(at(7, 2), 31, status="cancelled")  # cancelled by the nurse: never triaged
+    typo = s.weight(at(7, 5), 61.5)            # a typing error, withdrawn half an hour later:
+    s.received = at(7, 5, 30)                  # left in, day 8 would read as +2.4 kg
+    s.weight(at(7, 5), 61.5, status="entered-in-error", oid=typo)
+    s.received = None
     s.blood_pressure(at(8, 1), 134, 82)
     s.blood_pressure(at(8, 1), 134, 82)        # duplicate content, new id
     s.report(at(9, 3), "Tout va bien, pas de plainte, pas mal du tout.", "patient")
