@@ -13,6 +13,7 @@
 #include "fhir/fhir.h"
 #include "triage/triage.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -398,7 +399,7 @@ int cmd_triage(int argc, char **argv)
 
     const char *path = optind < argc ? argv[optind] : "-";
     FILE *in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!in) return cmd_fail("triage", "%s: cannot open", path);
+    if (!in) return cmd_fail("triage", "%s: %s", path, strerror(errno));
     struct offline o = {.engine = triage_engine_new(&cfg), .spool = tmpfile()};
     int status;
     if (!o.spool) {

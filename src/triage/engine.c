@@ -113,7 +113,8 @@ void triage_engine_memory(const triage_engine *e, struct triage_memory *out)
 
 /* ---- Thresholds and overrides ------------------------------------------------------------ */
 
-static struct override_entry *override_find(const triage_engine *e, uint32_t patient)
+/* Index of the first override at or after `patient` in the sorted side table. */
+static size_t override_position(const triage_engine *e, uint32_t patient)
 {
     size_t lo = 0, hi = e->override_count;
     while (lo < hi) {
@@ -123,8 +124,13 @@ static struct override_entry *override_find(const triage_engine *e, uint32_t pat
         else
             hi = mid;
     }
-    if (lo < e->override_count && e->overrides[lo].patient == patient) return &e->overrides[lo];
-    return NULL;
+    return lo;
+}
+
+static struct override_entry *override_find(const triage_engine *e, uint32_t patient)
+{
+    size_t i = override_position(e, patient);
+    return i < e->override_count && e->overrides[i].patient == patient ? &e->overrides[i] : NULL;
 }
 
 const struct triage_thresholds *patient_thresholds(const triage_engine *e,
@@ -163,8 +169,7 @@ void triage_set_overrides(triage_engine *e, uint32_t patient, const struct triag
                 e->overrides =
                     xrealloc(e->overrides, e->override_capacity * sizeof *e->overrides);
             }
-            size_t i = 0;
-            while (i < e->override_count && e->overrides[i].patient < patient) i++;
+            size_t i = override_position(e, patient);
             memmove(&e->overrides[i + 1], &e->overrides[i],
                     (e->override_count - i) * sizeof *e->overrides);
             e->override_count++;
@@ -234,6 +239,20 @@ void event_add_source(struct triage_event *ev, uint64_t source)
     ev->sources[ev->source_count++] = source;
 }
 
+/* Alarm fatigue: true when the rule should notify (first firing, a more urgent category, or
+ * outside the window of its last notification), and then re-arms the window at `at`. */
+static bool arm_rule(const triage_engine *e, struct patient *ps, enum triage_rule rule,
+                     int category, stamp_t at)
+{
+    stamp_t last = ps->fired_stamp[rule];
+    int64_t window_s = e->cfg.suppress_ms[rule] / 1000;
+    bool within = last != STAMP_NEVER && llabs((int64_t)at - (int64_t)last) < window_s;
+    if (within && category >= ps->fired_category[rule]) return false;
+    ps->fired_stamp[rule] = at;
+    ps->fired_category[rule] = (uint8_t)category;
+    return true;
+}
+
 void event_fire(triage_engine *e, struct patient *ps, struct triage_event *ev,
                 const struct triage_sink *sink)
 {
@@ -244,19 +263,7 @@ void event_fire(triage_engine *e, struct patient *ps, struct triage_event *ev,
         reason_printf(e, "; category 1 lowered to 2 because the data is late");
     }
     stamp_t at = stamp_from_ms(ev->at_ms);
-    if (at == STAMP_NEVER) at = 1;
-    int64_t window_s = e->cfg.suppress_ms[ev->rule] / 1000;
-    stamp_t last = ps->fired_stamp[ev->rule];
-    int64_t apart = (int64_t)at - (int64_t)last;
-    if (apart < 0) apart = -apart;
-    bool within = last != STAMP_NEVER && apart < window_s;
-    if (within && ev->category >= ps->fired_category[ev->rule]) {
-        ev->notify = false;
-    } else {
-        ev->notify = true;
-        ps->fired_stamp[ev->rule] = at;
-        ps->fired_category[ev->rule] = (uint8_t)ev->category;
-    }
+    ev->notify = arm_rule(e, ps, ev->rule, ev->category, at == STAMP_NEVER ? 1 : at);
     ev->reason = buf_cstr(&e->reason);
     if (sink && sink->emit) sink->emit(sink->ctx, ev);
 }
@@ -268,14 +275,7 @@ void triage_mark_fired(triage_engine *e, uint32_t patient, enum triage_rule rule
     if (!ps || (unsigned)rule >= TRIAGE_RULE_COUNT || category < 1 || category > 3) return;
     stamp_t at = stamp_from_ms(at_ms);
     if (at == STAMP_NEVER) return;
-    stamp_t last = ps->fired_stamp[rule];
-    int64_t window_s = e->cfg.suppress_ms[rule] / 1000;
-    /* The same decision as event_fire: only a notifying event re-arms the window. */
-    bool within = last != STAMP_NEVER && llabs((int64_t)at - (int64_t)last) < window_s;
-    if (!within || category < ps->fired_category[rule]) {
-        ps->fired_stamp[rule] = at;
-        ps->fired_category[rule] = (uint8_t)category;
-    }
+    arm_rule(e, ps, rule, category, at);
     if (rule == TRIAGE_RULE_TRANSMISSION_MISSING) transmission_mark_raised(e, patient, ps, at);
 }
 

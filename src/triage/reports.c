@@ -364,7 +364,7 @@ static void scan_text(triage_engine *e, const char *text, size_t n, struct scan 
 static void describe_hits(triage_engine *e, const char *text, const struct scan *sc,
                           int max_category)
 {
-    bool listed[64] = {false};
+    bool listed[256] = {false}; /* by concept */
     int shown = 0;
     for (int category = 1; category <= max_category; category++) {
         for (size_t i = 0; i < sc->count && shown < LISTED_MAX; i++) {
