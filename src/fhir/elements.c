@@ -86,6 +86,13 @@ int fhir_read_patient_ref(json_t *obj, const char *member, const char *expressio
             out->id = r; /* resolved against the Bundle's fullUrls by the caller */
             return 0;
         }
+        /* A versioned reference "Patient/23/_history/2" names Patient/23: it is stored in
+         * that unversioned form (Vigie keeps the current Patient only). */
+        const char *hist = strstr(r, "/_history/");
+        if (hist) {
+            json_object_set_new(ref, "reference", json_stringn(r, (size_t)(hist - r)));
+            r = json_string_value(json_object_get(ref, "reference"));
+        }
         const char *slash = strrchr(r, '/');
         const char *type_end = slash;
         const char *type_start = r;

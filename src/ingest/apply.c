@@ -103,16 +103,12 @@ static void hash_observation(const struct fhir_observation *o, int64_t patient_k
     store_hash(content, parts, lengths, 5);
 }
 
-static bool is_correction(const struct fhir_observation *o, const struct store_obs_ref *old)
+/* Same Observation (found by id or identifier) with other content or status: a new
+ * version. A correction (entered-in-error) withdraws what the first one raised. */
+static bool changed(const struct fhir_observation *o, const struct store_obs_ref *old,
+                    const unsigned char content[STORE_HASH_SIZE])
 {
-    if (o->status != OBS_AMENDED && o->status != OBS_CORRECTED &&
-        o->status != OBS_ENTERED_IN_ERROR)
-        return false;
-    if ((int)o->status != old->status) return true;
-    bool same1 = (!o->has_value && isnan(old->value)) || (o->has_value && o->value == old->value);
-    bool same2 =
-        (!o->has_value2 && isnan(old->value2)) || (o->has_value2 && o->value2 == old->value2);
-    return !(same1 && same2);
+    return (int)o->status != old->status || memcmp(old->content, content, STORE_HASH_SIZE) != 0;
 }
 
 /* The stored text carries the id under which the row is kept. */
@@ -142,20 +138,18 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
         store_hash(row->ident, parts, lengths, 2);
     }
     verr e;
-    struct store_obs_ref old, same;
+    struct store_obs_ref old;
     bool update = false;
-    /* A PUT or an import names the resource: a new version unless nothing changed. */
+    /* A PUT or an import names the resource by id, a device by identifier: the same one
+     * again is a duplicate unless its content or status changed (then a new version). Without
+     * either, the same patient, code, time and value is the same Observation sent again. */
     int found = it->keep_id ? store_observation_by_id(ing->s, it->id, &old, &e) : 1;
+    if (found == 1 && row->has_ident) found = store_observation_by_ident(ing->s, row->ident, &old, &e);
     if (found == 0) {
-        int rc = store_observation_by_content(ing->s, row->content, &same, &e);
-        if (rc < 0) return refuse(it, 500, "exception", NULL, "%s", e.msg);
-        update = !(rc == 0 && same.seq == old.seq && (int)o->status == old.status);
+        update = changed(o, &old, row->content);
     } else if (found == 1) {
-        /* A POST: the same identifier, or the same patient, code, time and value, is the
-         * same Observation sent again, unless it says it corrects the first. */
-        if (row->has_ident) found = store_observation_by_ident(ing->s, row->ident, &old, &e);
-        if (found == 1) found = store_observation_by_content(ing->s, row->content, &old, &e);
-        if (found == 0) update = is_correction(o, &old);
+        found = store_observation_by_content(ing->s, row->content, &old, &e);
+        if (found == 0) update = (int)o->status != old.status;
     }
     if (found < 0) return refuse(it, 500, "exception", NULL, "%s", e.msg);
 

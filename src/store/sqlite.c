@@ -73,12 +73,12 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PATIENT_INFO] = "SELECT key, coalesce(territory, '') FROM patient WHERE id = ?",
     [ST_PATIENT_BY_KEY] = "SELECT id, coalesce(territory, '') FROM patient WHERE key = ?",
     [ST_PATIENT_SET_TERRITORY] = "UPDATE patient SET territory = ? WHERE key = ?",
-    [ST_OBS_BY_IDENT] = "SELECT seq, id, version, status, value, value2 FROM observation WHERE "
-                        "ident = ? AND current = 1 AND ident IS NOT NULL",
-    [ST_OBS_BY_CONTENT] = "SELECT seq, id, version, status, value, value2 FROM observation "
-                          "WHERE content = ? AND current = 1",
-    [ST_OBS_BY_ID] = "SELECT seq, id, version, status, value, value2 FROM observation WHERE "
-                     "id = ? AND current = 1",
+    [ST_OBS_BY_IDENT] = "SELECT seq, id, version, status, value, value2, content FROM observation "
+                        "WHERE ident = ? AND current = 1 AND ident IS NOT NULL",
+    [ST_OBS_BY_CONTENT] = "SELECT seq, id, version, status, value, value2, content FROM "
+                          "observation WHERE content = ? AND current = 1",
+    [ST_OBS_BY_ID] = "SELECT seq, id, version, status, value, value2, content FROM observation "
+                     "WHERE id = ? AND current = 1",
     [ST_OBS_INSERT] = "INSERT INTO observation(seq, id, version, current, patient_key, kind, "
                       "code_system, code, effective, precision, value, value2, status, triage, "
                       "ident, content, received_at, log_id, log_entry, resource) VALUES "
@@ -629,6 +629,9 @@ static int obs_lookup(store *s, enum stmt_id id, const void *key, int key_len,
         out->status = sqlite3_column_int(st, 3);
         out->value = column_double(st, 4);
         out->value2 = column_double(st, 5);
+        memset(out->content, 0, sizeof out->content);
+        if (sqlite3_column_bytes(st, 6) == STORE_HASH_SIZE)
+            memcpy(out->content, sqlite3_column_blob(st, 6), STORE_HASH_SIZE);
     }
     sqlite3_reset(st);
     if (rc == SQLITE_ROW) return 0;

@@ -143,6 +143,7 @@ struct store_obs_ref {
     int version;
     int status;
     double value, value2;
+    unsigned char content[STORE_HASH_SIZE];
 };
 
 /* Lookups of the current version; 1 when none. */
