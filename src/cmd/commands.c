@@ -1,4 +1,5 @@
 #include "cmd/cmd.h"
+#include "cmd/territory_cli.h"
 
 #include <stddef.h>
 
@@ -9,5 +10,7 @@
 
 
 const struct command commands[] = {
+    {"apl", "accessibility to GPs (E2SFCA) and medical deserts", cmd_apl},
+    {"sites", "where to open telemedicine sites (maximal covering)", cmd_sites},
     {NULL, NULL, NULL},
 };

@@ -233,3 +233,32 @@ long communes_read_values(const struct commune_table *t, csvfile *f,
     free(seen);
     return rc < 0 ? -1 : used;
 }
+
+int communes_read_codes(const struct commune_table *t, csvfile *f, uint32_t **out, size_t *count,
+                        verr *e)
+{
+    *out = NULL;
+    *count = 0;
+    int code_col = csvfile_require_column(f, communes_code_columns, e);
+    if (code_col < 0) return -1;
+    unsigned char *seen = xcalloc(t->count ? t->count : 1, 1);
+    *out = xmalloc((t->count ? t->count : 1) * sizeof **out);
+    int rc;
+    while ((rc = csvfile_next(f, e)) > 0) {
+        const char *code = csvfile_field(f, code_col);
+        long pos = communes_find(t, code);
+        if (pos < 0) {
+            rc = csvfile_fail(f, code_col, e, "commune '%s' is not in the communes table", code);
+            break;
+        }
+        if (!seen[pos]) (*out)[(*count)++] = (uint32_t)pos;
+        seen[pos] = 1;
+    }
+    free(seen);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}

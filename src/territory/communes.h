@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "core/verr.h"
@@ -77,6 +78,11 @@ struct communes_values_options {
  * Empty values count as absent. Returns the number of rows used, or -1. */
 long communes_read_values(const struct commune_table *t, csvfile *f,
                           const struct communes_values_options *opt, double *out, verr *e);
+
+/* Reads the code column of a CSV as commune positions (a list of candidate sites...).
+ * Unknown codes are errors; a code listed twice is kept once. *out is malloc'ed. */
+int communes_read_codes(const struct commune_table *t, csvfile *f, uint32_t **out, size_t *count,
+                        verr *e);
 
 /* Header names of the code column, shared by every territory reader. */
 extern const char *const communes_code_columns[];
