@@ -99,41 +99,24 @@ static int parse_options(int argc, char **argv, struct apl_options *o)
     return 0;
 }
 
-static int parse_demand(const char *text, enum apl_demand *out, verr *e)
-{
-    if (!strcmp(text, "auto"))
-        *out = APL_DEMAND_AUTO;
-    else if (!strcmp(text, "population"))
-        *out = APL_DEMAND_POPULATION;
-    else if (!strcmp(text, "standardised"))
-        *out = APL_DEMAND_STANDARDISED;
-    else
-        return verr_fail(e, "--demand: '%s' is not auto, population or standardised", text);
-    return 0;
-}
-
 /* Settings from --config first, then the command line over them. */
 static int build_params(struct apl_options *o, struct apl_params *ap, struct travel_params *tp,
                         double *threshold, verr *e)
 {
     apl_params_default(ap);
-    *threshold = DESERTS_DEFAULT_THRESHOLD;
     config *c;
     if (territory_cli_load_config(o->config, &c, e) < 0) return -1;
     int rc = c ? apl_params_from_config(ap, c, e) : 0;
-    if (rc == 0 && c)
-        rc =
-            config_get_double(c, "territory.desert_threshold", *threshold, 1e-9, 1e9, threshold, e);
-    if (rc == 0) rc = territory_cli_travel_params(c, o->speed, o->detour, tp, e);
+    if (rc == 0)
+        rc = territory_cli_shared_params(c, o->speed, o->detour, o->threshold, tp, threshold, e);
     config_free(c);
     if (rc < 0 || territory_cli_format(o->format, &o->json, e) < 0 ||
         (o->bands && apl_parse_bands(ap, o->bands, e) < 0) ||
         (o->max_minutes && territory_cli_number("--max-minutes", o->max_minutes, 0.01, 600,
                                                 &ap->gravity_max_minutes, e) < 0) ||
         (o->scale && territory_cli_number("--scale", o->scale, 1e-9, 1e9, &ap->scale, e) < 0) ||
-        (o->threshold &&
-         territory_cli_number("--threshold", o->threshold, 1e-9, 1e9, threshold, e) < 0) ||
-        (o->demand && parse_demand(o->demand, &ap->demand, e) < 0))
+        (o->demand && apl_parse_demand(o->demand, &ap->demand, e) < 0 &&
+         verr_prefix(e, "--demand")))
         return -1;
     if (o->bands) ap->decay = APL_DECAY_BANDS;
     if (o->gravity) {

@@ -96,32 +96,16 @@ static int parse_options(int argc, char **argv, struct sites_options *o)
     return 0;
 }
 
-static int parse_method(const char *text, enum sites_method *out, verr *e)
-{
-    if (!strcmp(text, "auto"))
-        *out = SITES_AUTO;
-    else if (!strcmp(text, "exact"))
-        *out = SITES_EXACT;
-    else if (!strcmp(text, "heuristic"))
-        *out = SITES_HEURISTIC;
-    else
-        return verr_fail(e, "--method: '%s' is not auto, exact or heuristic", text);
-    return 0;
-}
-
 static int build_params(struct sites_options *o, struct sites_params *sp, struct travel_params *tp,
                         double *threshold, verr *e)
 {
     sites_params_default(sp);
     sp->p = 0;
-    *threshold = DESERTS_DEFAULT_THRESHOLD;
     config *c;
     if (territory_cli_load_config(o->config, &c, e) < 0) return -1;
     int rc = c ? sites_params_from_config(sp, c, e) : 0;
-    if (rc == 0 && c)
-        rc =
-            config_get_double(c, "territory.desert_threshold", *threshold, 1e-9, 1e9, threshold, e);
-    if (rc == 0) rc = territory_cli_travel_params(c, o->speed, o->detour, tp, e);
+    if (rc == 0)
+        rc = territory_cli_shared_params(c, o->speed, o->detour, o->threshold, tp, threshold, e);
     config_free(c);
     double v;
     if (rc < 0 || territory_cli_format(o->format, &o->json, e) < 0) return -1;
@@ -133,11 +117,10 @@ static int build_params(struct sites_options *o, struct sites_params *sp, struct
     if (sp->p == 0) return verr_fail(e, "-p N (the number of sites) is required");
     if ((o->minutes &&
          territory_cli_number("--minutes", o->minutes, 0, 600, &sp->max_minutes, e) < 0) ||
-        (o->threshold &&
-         territory_cli_number("--threshold", o->threshold, 1e-9, 1e9, threshold, e) < 0) ||
         (o->time_limit && territory_cli_number("--time-limit", o->time_limit, 0, 86400,
                                                &sp->time_limit_seconds, e) < 0) ||
-        (o->method && parse_method(o->method, &sp->method, e) < 0))
+        (o->method && sites_parse_method(o->method, &sp->method, e) < 0 &&
+         verr_prefix(e, "--method")))
         return -1;
     if (o->max_pairs) {
         if (territory_cli_number("--exact-max-pairs", o->max_pairs, 0, 1e8, &v, e) < 0) return -1;

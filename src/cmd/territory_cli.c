@@ -1,6 +1,7 @@
 #include "cmd/territory_cli.h"
 
 #include "cmd/cmd.h"
+#include "territory/deserts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -150,13 +151,20 @@ int territory_cli_format(const char *text, bool *json, verr *e)
     return 0;
 }
 
-int territory_cli_travel_params(config *c, const char *speed, const char *detour,
-                                struct travel_params *tp, verr *e)
+int territory_cli_shared_params(config *c, const char *speed, const char *detour,
+                                const char *threshold, struct travel_params *tp,
+                                double *threshold_out, verr *e)
 {
     travel_params_default(tp);
-    if (c && travel_params_from_config(tp, c, e) < 0) return -1;
-    if (speed && territory_cli_number("--speed", speed, 1, 300, &tp->speed_kmh, e) < 0) return -1;
-    if (detour && territory_cli_number("--detour", detour, 1, 5, &tp->detour_factor, e) < 0)
+    *threshold_out = DESERTS_DEFAULT_THRESHOLD;
+    if (c && (travel_params_from_config(tp, c, e) < 0 ||
+              config_get_double(c, "territory.desert_threshold", *threshold_out, 1e-9, 1e9,
+                                threshold_out, e) < 0))
+        return -1;
+    if ((speed && territory_cli_number("--speed", speed, 1, 300, &tp->speed_kmh, e) < 0) ||
+        (detour && territory_cli_number("--detour", detour, 1, 5, &tp->detour_factor, e) < 0) ||
+        (threshold &&
+         territory_cli_number("--threshold", threshold, 1e-9, 1e9, threshold_out, e) < 0))
         return -1;
     return 0;
 }

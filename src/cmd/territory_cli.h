@@ -40,9 +40,11 @@ int territory_cli_parse(const char *command, int argc, char **argv,
                         const struct territory_cli_option *options, void (*usage)(FILE *));
 /* "csv" or "json" (NULL: csv) into *json. */
 int territory_cli_format(const char *text, bool *json, verr *e);
-/* Travel settings: defaults, then territory.* keys of c (may be NULL), then the options. */
-int territory_cli_travel_params(config *c, const char *speed, const char *detour,
-                                struct travel_params *tp, verr *e);
+/* Travel settings and the deserts threshold: defaults, then the territory.* keys of c (may
+ * be NULL; territory.desert_threshold for the threshold), then the options when given. */
+int territory_cli_shared_params(config *c, const char *speed, const char *detour,
+                                const char *threshold, struct travel_params *tp,
+                                double *threshold_out, verr *e);
 
 /* `given` when set; else $VIGIE_DATA_DIR/<file> when that variable is set; else NULL. */
 const char *territory_cli_data_file(const char *given, const char *file, char *path, size_t size);

@@ -90,19 +90,8 @@ int apl_params_from_config(struct apl_params *p, config *c, verr *e)
     const char *bands = config_get(c, "territory.apl_bands");
     if (bands && apl_parse_bands(p, bands, e) < 0) return verr_prefix(e, "territory.apl_bands");
     const char *demand = config_get(c, "territory.apl_demand");
-    if (demand) {
-        if (!strcmp(demand, "auto"))
-            p->demand = APL_DEMAND_AUTO;
-        else if (!strcmp(demand, "population"))
-            p->demand = APL_DEMAND_POPULATION;
-        else if (!strcmp(demand, "standardised"))
-            p->demand = APL_DEMAND_STANDARDISED;
-        else
-            return verr_fail(e,
-                             "territory.apl_demand: '%s' is not auto, population or "
-                             "standardised",
-                             demand);
-    }
+    if (demand && apl_parse_demand(demand, &p->demand, e) < 0)
+        return verr_prefix(e, "territory.apl_demand");
     if (config_get_double(c, "territory.apl_gravity_beta", p->gravity_beta, 0, 10, &p->gravity_beta,
                           e) < 0 ||
         config_get_double(c, "territory.apl_gravity_min_minutes", p->gravity_min_minutes, 0.01, 600,
@@ -112,6 +101,19 @@ int apl_params_from_config(struct apl_params *p, config *c, verr *e)
         config_get_double(c, "territory.apl_scale", p->scale, 1e-9, 1e9, &p->scale, e) < 0)
         return -1;
     return apl_params_check(p, e);
+}
+
+int apl_parse_demand(const char *text, enum apl_demand *out, verr *e)
+{
+    if (!strcmp(text, "auto"))
+        *out = APL_DEMAND_AUTO;
+    else if (!strcmp(text, "population"))
+        *out = APL_DEMAND_POPULATION;
+    else if (!strcmp(text, "standardised"))
+        *out = APL_DEMAND_STANDARDISED;
+    else
+        return verr_fail(e, "'%s' is not auto, population or standardised", text);
+    return 0;
 }
 
 double apl_max_minutes(const struct apl_params *p)

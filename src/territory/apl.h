@@ -52,6 +52,8 @@ int apl_parse_bands(struct apl_params *p, const char *text, verr *e);
  * territory.apl_gravity_min_minutes, territory.apl_max_minutes, territory.apl_demand
  * (auto|population|standardised) and territory.apl_scale. */
 int apl_params_from_config(struct apl_params *p, config *c, verr *e);
+/* "auto", "population" or "standardised". */
+int apl_parse_demand(const char *text, enum apl_demand *out, verr *e);
 /* Checks the parameters make sense (bands increasing, weights >= 0, beta >= 0...). */
 int apl_params_check(const struct apl_params *p, verr *e);
 

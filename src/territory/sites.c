@@ -31,17 +31,8 @@ int sites_params_from_config(struct sites_params *p, config *c, verr *e)
                           e) < 0)
         return -1;
     const char *method = config_get(c, "territory.sites_method");
-    if (method) {
-        if (!strcmp(method, "auto"))
-            p->method = SITES_AUTO;
-        else if (!strcmp(method, "exact"))
-            p->method = SITES_EXACT;
-        else if (!strcmp(method, "heuristic"))
-            p->method = SITES_HEURISTIC;
-        else
-            return verr_fail(e, "territory.sites_method: '%s' is not auto, exact or heuristic",
-                             method);
-    }
+    if (method && sites_parse_method(method, &p->method, e) < 0)
+        return verr_prefix(e, "territory.sites_method");
     if (config_get_int(c, "territory.sites_exact_max_nonzeros", (int64_t)p->exact_max_nonzeros, 0,
                        100000000, &v, e) < 0)
         return -1;
@@ -59,6 +50,19 @@ int sites_params_from_config(struct sites_params *p, config *c, verr *e)
                        (int64_t)p->lagrangian_iterations, 0, 100000, &v, e) < 0)
         return -1;
     p->lagrangian_iterations = (size_t)v;
+    return 0;
+}
+
+int sites_parse_method(const char *text, enum sites_method *out, verr *e)
+{
+    if (!strcmp(text, "auto"))
+        *out = SITES_AUTO;
+    else if (!strcmp(text, "exact"))
+        *out = SITES_EXACT;
+    else if (!strcmp(text, "heuristic"))
+        *out = SITES_HEURISTIC;
+    else
+        return verr_fail(e, "'%s' is not auto, exact or heuristic", text);
     return 0;
 }
 

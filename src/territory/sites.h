@@ -55,6 +55,9 @@ void sites_params_default(struct sites_params *p);
  * territory.sites_lagrangian_iterations. */
 int sites_params_from_config(struct sites_params *p, config *c, verr *e);
 
+/* "auto", "exact" or "heuristic". */
+int sites_parse_method(const char *text, enum sites_method *out, verr *e);
+
 /* A covering instance: candidate j covers demand nodes covers[first[j] .. first[j+1]-1]. */
 struct sites_problem {
     size_t demand_count;
