@@ -8,5 +8,6 @@
 const struct command commands[] = {
     {"apl", "accessibility to GPs (E2SFCA) and medical deserts", cmd_apl},
     {"sites", "where to open telemedicine sites (maximal covering)", cmd_sites},
+    {"rotations", "mobile medical team stays across territories", cmd_rotations},
     {NULL, NULL, NULL},
 };

@@ -98,10 +98,14 @@ int sites_problem_from_coverage(struct sites_problem *pb, size_t demand_count, c
     size_t kept = 0;
     pb->first[0] = 0;
     for (size_t j = 0; j < candidate_count; j++) {
-        size_t start = kept;
-        memcpy(pb->covers + kept, covers + first[j], (first[j + 1] - first[j]) * sizeof *covers);
-        qsort(pb->covers + start, first[j + 1] - first[j], sizeof *covers, compare_u32);
-        for (size_t x = start; x < start + (first[j + 1] - first[j]); x++)
+        size_t start = kept, len = first[j + 1] - first[j];
+        if (len == 0) {
+            pb->first[j + 1] = kept;
+            continue;
+        }
+        memcpy(pb->covers + kept, covers + first[j], len * sizeof *covers);
+        qsort(pb->covers + start, len, sizeof *covers, compare_u32);
+        for (size_t x = start; x < start + len; x++)
             if (kept == start || pb->covers[kept - 1] != pb->covers[x])
                 pb->covers[kept++] = pb->covers[x];
         pb->first[j + 1] = kept;
