@@ -504,6 +504,7 @@ static int solve_exact(const struct sites_problem *pb, const struct sites_params
     }
     keep_lower_bound(out, ex.bound, ex.bound_source);
     out->optimal = ex.optimal;
+    if (ex.optimal) out->bound_source = "exact"; /* even if another bound was as low */
     free(ex.chosen);
     return 0;
 }

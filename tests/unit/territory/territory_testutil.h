@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "territory/communes.h"
+#include "territory/csvfile.h"
 
 /* Adds a commune; NAN coordinates for none. Fails the test on error. */
 static inline void test_add_commune(struct commune_table *t, const char *code, double population,
@@ -20,6 +21,15 @@ static inline void test_add_commune(struct commune_table *t, const char *code, d
     snprintf(c.code, sizeof c.code, "%s", code);
     verr e;
     if (communes_add(t, &c, &e) < 0) fail_msg("%s", e.msg);
+}
+
+/* A CSV reader over a string; fails the test on error. */
+static inline csvfile *test_open_text(const char *name, const char *text)
+{
+    verr e;
+    csvfile *f = csvfile_open_memory(name, text, strlen(text), &e);
+    if (!f) fail_msg("%s", e.msg);
+    return f;
 }
 
 /* The shared data directory: $VIGIE_DATA_DIR, else <source root>/../shared/data, else

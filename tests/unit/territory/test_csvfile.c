@@ -13,23 +13,15 @@
 #include "territory/communes.h"
 #include "territory/csvfile.h"
 
-static csvfile *open_text(const char *name, const char *text)
-{
-    verr e;
-    csvfile *f = csvfile_open_memory(name, text, strlen(text), &e);
-    if (!f) fail_msg("%s", e.msg);
-    return f;
-}
-
 static void reads_fields_quotes_and_blank_lines(void **state)
 {
     (void)state;
-    csvfile *f = open_text("t.csv", "\xEF\xBB\xBF"
-                                    "code,nom,population\r\n"
-                                    "01001, L'Abergement ,860\r\n"
-                                    "\r\n"
-                                    "\"13055\",\"Marseille, \"\"la\"\" cite\",873076\n"
-                                    "2A004,\"two\nlines\",\n");
+    csvfile *f = test_open_text("t.csv", "\xEF\xBB\xBF"
+                                         "code,nom,population\r\n"
+                                         "01001, L'Abergement ,860\r\n"
+                                         "\r\n"
+                                         "\"13055\",\"Marseille, \"\"la\"\" cite\",873076\n"
+                                         "2A004,\"two\nlines\",\n");
     verr e;
     assert_int_equal(csvfile_column_count(f), 3);
     assert_string_equal(csvfile_column_name(f, 0), "code");
@@ -54,7 +46,7 @@ static void reads_fields_quotes_and_blank_lines(void **state)
 static void semicolon_files_take_decimal_commas(void **state)
 {
     (void)state;
-    csvfile *f = open_text("fr.csv", "code;apl\n01001;2,076\n");
+    csvfile *f = test_open_text("fr.csv", "code;apl\n01001;2,076\n");
     verr e;
     assert_int_equal(csvfile_next(f, &e), 1);
     double v;
@@ -67,7 +59,7 @@ static void errors_name_file_line_and_column(void **state)
 {
     (void)state;
     verr e;
-    csvfile *f = open_text("pop.csv", "code,population\n01001,860\n01002,abc\n");
+    csvfile *f = test_open_text("pop.csv", "code,population\n01001,860\n01002,abc\n");
     double v;
     assert_int_equal(csvfile_next(f, &e), 1);
     assert_int_equal(csvfile_next(f, &e), 1);
@@ -79,24 +71,24 @@ static void errors_name_file_line_and_column(void **state)
     for (size_t i = 0; i < sizeof not_numbers / sizeof *not_numbers; i++) {
         char text[64];
         snprintf(text, sizeof text, "code,x\nA,%s\n", not_numbers[i]);
-        f = open_text("n.csv", text);
+        f = test_open_text("n.csv", text);
         assert_int_equal(csvfile_next(f, &e), 1);
         if (csvfile_field_double(f, 1, &v, &e) != -1) fail_msg("%s accepted", not_numbers[i]);
         csvfile_close(f);
     }
 
-    f = open_text("short.csv", "a,b,c\n1,2,3\n4,5\n");
+    f = test_open_text("short.csv", "a,b,c\n1,2,3\n4,5\n");
     assert_int_equal(csvfile_next(f, &e), 1);
     assert_int_equal(csvfile_next(f, &e), -1);
     assert_string_equal(e.msg, "short.csv:3: 2 fields, but the header has 3");
     csvfile_close(f);
 
-    f = open_text("quote.csv", "a,b\n1,\"open\n");
+    f = test_open_text("quote.csv", "a,b\n1,\"open\n");
     assert_int_equal(csvfile_next(f, &e), -1);
     assert_non_null(strstr(e.msg, "quote.csv:2: field 2: quote opened and never closed"));
     csvfile_close(f);
 
-    f = open_text("cols.csv", "x,y\n");
+    f = test_open_text("cols.csv", "x,y\n");
     static const char *const wanted[] = {"code_insee", "code", NULL};
     assert_int_equal(csvfile_require_column(f, wanted, &e), -1);
     assert_string_equal(e.msg, "cols.csv: no column 'code_insee' or 'code' in the header");
@@ -112,7 +104,7 @@ static void dates_and_integers(void **state)
 {
     (void)state;
     verr e;
-    csvfile *f = open_text("d.csv", "day,n\n2026-03-04,12\n2026-02-30,1.5\n");
+    csvfile *f = test_open_text("d.csv", "day,n\n2026-03-04,12\n2026-02-30,1.5\n");
     int64_t days, n;
     assert_int_equal(csvfile_next(f, &e), 1);
     assert_int_equal(csvfile_field_date(f, 0, &days, &e), 1);
@@ -132,11 +124,11 @@ static void communes_from_the_shared_layout(void **state)
     verr e;
     struct commune_table t;
     communes_init(&t);
-    csvfile *f =
-        open_text("communes.csv", "code_insee,nom,departement,region,population,lat,lon\n"
-                                  "01001,L'Abergement-Clémenciat,01,84,860,46.153595,4.925824\n"
-                                  "2A004,Ajaccio,2A,94,74615,41.9,8.7\n"
-                                  "98411,Îles Saint-Paul,984,984,,,\n");
+    csvfile *f = test_open_text("communes.csv",
+                                "code_insee,nom,departement,region,population,lat,lon\n"
+                                "01001,L'Abergement-Clémenciat,01,84,860,46.153595,4.925824\n"
+                                "2A004,Ajaccio,2A,94,74615,41.9,8.7\n"
+                                "98411,Îles Saint-Paul,984,984,,,\n");
     assert_int_equal(communes_read_csv(&t, f, &e), 0);
     csvfile_close(f);
     assert_int_equal(t.count, 3);
@@ -155,17 +147,17 @@ static void communes_from_the_shared_layout(void **state)
     static const char *const supply_columns[] = {"supply", NULL};
     struct communes_values_options opt = {
         .value_columns = supply_columns, .sum_duplicates = true, .missing = 0};
-    f = open_text("supply.csv", "code,supply\n01001,1000\n01001,500\n2A004,\n");
+    f = test_open_text("supply.csv", "code,supply\n01001,1000\n01001,500\n2A004,\n");
     assert_int_equal(communes_read_values(&t, f, &opt, supply, &e), 2);
     csvfile_close(f);
     assert_near(supply[0], 1500, 0);
     assert_near(supply[1], 0, 0);
-    f = open_text("supply.csv", "code,supply\n01001,1000\n75056,3\n");
+    f = test_open_text("supply.csv", "code,supply\n01001,1000\n75056,3\n");
     assert_int_equal(communes_read_values(&t, f, &opt, supply, &e), -1);
     assert_string_equal(e.msg, "supply.csv:3: column 1 'code': commune '75056' is not in the "
                                "communes table");
     csvfile_close(f);
-    f = open_text("supply.csv", "code,supply\n01001,-3\n");
+    f = test_open_text("supply.csv", "code,supply\n01001,-3\n");
     assert_int_equal(communes_read_values(&t, f, &opt, supply, &e), -1);
     assert_string_equal(e.msg, "supply.csv:2: column 2 'supply': -3 is negative");
     csvfile_close(f);
@@ -178,14 +170,14 @@ static void communes_errors_and_derived_codes(void **state)
     verr e;
     struct commune_table t;
     communes_init(&t);
-    csvfile *f = open_text("c.csv", "code,population,lat,lon\n01001,10,46,5\n01001,20,46,5\n");
+    csvfile *f = test_open_text("c.csv", "code,population,lat,lon\n01001,10,46,5\n01001,20,46,5\n");
     assert_int_equal(communes_read_csv(&t, f, &e), -1);
     assert_string_equal(e.msg, "c.csv:3: column 1 'code': commune '01001' appears twice");
     csvfile_close(f);
     communes_free(&t);
 
     communes_init(&t);
-    f = open_text("c.csv", "code,population,lat,lon\n01001,10,146,5\n");
+    f = test_open_text("c.csv", "code,population,lat,lon\n01001,10,146,5\n");
     assert_int_equal(communes_read_csv(&t, f, &e), -1);
     assert_string_equal(e.msg, "c.csv:2: column 3 'lat': 146 is out of range [-90, 90]");
     csvfile_close(f);
@@ -203,10 +195,10 @@ static void communes_errors_and_derived_codes(void **state)
 
     /* Regions come from a départements file when the communes file has none. */
     communes_init(&t);
-    f = open_text("c.csv", "code\n01001\n97411\n");
+    f = test_open_text("c.csv", "code\n01001\n97411\n");
     assert_int_equal(communes_read_csv(&t, f, &e), 0);
     csvfile_close(f);
-    f = open_text("departements.csv", "code,nom,region\n01,Ain,84\n974,La Réunion,04\n");
+    f = test_open_text("departements.csv", "code,nom,region\n01,Ain,84\n974,La Réunion,04\n");
     assert_int_equal(communes_read_regions(&t, f, &e), 0);
     csvfile_close(f);
     assert_string_equal(t.communes[0].region, "84");

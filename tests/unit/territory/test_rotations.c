@@ -282,14 +282,6 @@ static void random_plans_respect_every_constraint(void **state)
     assert_true(total_stays > 400); /* the instances are not all empty */
 }
 
-static csvfile *open_text(const char *name, const char *text)
-{
-    verr e;
-    csvfile *f = csvfile_open_memory(name, text, strlen(text), &e);
-    if (!f) fail_msg("%s", e.msg);
-    return f;
-}
-
 static void reads_csv_inputs(void **state)
 {
     (void)state;
@@ -297,23 +289,23 @@ static void reads_csv_inputs(void **state)
     rotations_input_init(&in);
     verr e;
     /* The deserts report: only its territory rows count. */
-    csvfile *f = open_text("deserts.csv", "level,code,name,deficit_population\n"
-                                          "france,FR,,900\n"
-                                          "territory,T1,,600\n"
-                                          "territory,T2,,300\n");
+    csvfile *f = test_open_text("deserts.csv", "level,code,name,deficit_population\n"
+                                               "france,FR,,900\n"
+                                               "territory,T1,,600\n"
+                                               "territory,T2,,300\n");
     assert_int_equal(rotations_read_territories(&in, f, &e), 0);
     csvfile_close(f);
     assert_int_equal(in.territory_count, 2);
     assert_near(in.territories[0].deficit, 600, 0);
-    f = open_text("cases.csv", "territory,open_cases\nT2,7\n");
+    f = test_open_text("cases.csv", "territory,open_cases\nT2,7\n");
     assert_int_equal(rotations_read_cases(&in, f, &e), 0);
     csvfile_close(f);
     assert_near(in.territories[1].open_cases, 7, 0);
-    f = open_text("teams.csv", "team,specialties,available_from,available_to\n"
-                               "A,gp;nurse,2026-04-10,2026-04-20\n"
-                               "A,gp,2026-04-01,2026-04-09\n"
-                               "A,gp,2026-05-01,2026-05-10\n"
-                               "B,ophtalmo,2026-04-01,2026-04-30\n");
+    f = test_open_text("teams.csv", "team,specialties,available_from,available_to\n"
+                                    "A,gp;nurse,2026-04-10,2026-04-20\n"
+                                    "A,gp,2026-04-01,2026-04-09\n"
+                                    "A,gp,2026-05-01,2026-05-10\n"
+                                    "B,ophtalmo,2026-04-01,2026-04-30\n");
     assert_int_equal(rotations_read_teams(&in, f, &e), 0);
     csvfile_close(f);
     assert_int_equal(in.team_count, 2);
@@ -322,7 +314,7 @@ static void reads_csv_inputs(void **state)
     assert_int_equal(in.teams[0].windows[0].last_day, DAY0 + 19);
     assert_int_equal(in.teams[0].specialties, 3);
     assert_int_equal(in.teams[1].specialties, 4);
-    f = open_text("travel.csv", "from,to,days\nT1,T2,2\nT2,T1,4\n");
+    f = test_open_text("travel.csv", "from,to,days\nT1,T2,2\nT2,T1,4\n");
     assert_int_equal(rotations_read_travel(&in, f, &e), 0);
     csvfile_close(f);
     struct rotations_problem p;
@@ -332,15 +324,15 @@ static void reads_csv_inputs(void **state)
     assert_int_equal(rotations_travel_days(&p, 1, 0), 4);
     assert_int_equal(rotations_travel_days(&p, 1, 1), 0);
 
-    f = open_text("teams.csv", "team,available_from,available_to\nC,2026-04-10,2026-04-01\n");
+    f = test_open_text("teams.csv", "team,available_from,available_to\nC,2026-04-10,2026-04-01\n");
     assert_int_equal(rotations_read_teams(&in, f, &e), -1);
     assert_string_equal(e.msg, "teams.csv:2: column 3 'available_to': ends before it starts");
     csvfile_close(f);
-    f = open_text("travel.csv", "from,to,days\nT1,T9,2\n");
+    f = test_open_text("travel.csv", "from,to,days\nT1,T9,2\n");
     assert_int_equal(rotations_read_travel(&in, f, &e), -1);
     assert_string_equal(e.msg, "travel.csv:2: column 2 'to': unknown territory 'T9'");
     csvfile_close(f);
-    f = open_text("t.csv", "territory,deficit\nT3,-4\n");
+    f = test_open_text("t.csv", "territory,deficit\nT3,-4\n");
     assert_int_equal(rotations_read_territories(&in, f, &e), -1);
     assert_string_equal(e.msg, "t.csv:2: column 2 'deficit': cannot be negative");
     csvfile_close(f);
