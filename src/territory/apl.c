@@ -182,11 +182,17 @@ int apl_compute(const struct commune_table *t, const double *supply, const trave
             return verr_fail(e, "commune %s: supply %g is not a quantity", t->communes[i].code,
                              supply[i]);
         }
-        if (supply[i] > 0) sites[nsites++] = (uint32_t)i;
         out->supply_total += supply[i];
+        if (!travel_places(tr, i)) {
+            /* Nowhere to put it: no access can be computed for it nor from its supply. */
+            out->communes_unplaced++;
+            out->supply_stranded += supply[i];
+            out->apl[i] = NAN;
+            continue;
+        }
+        if (supply[i] > 0) sites[nsites++] = (uint32_t)i;
         out->demand_total += out->demand[i];
         if (!isnan(t->communes[i].population)) out->population_total += t->communes[i].population;
-        if (isnan(t->communes[i].lat)) out->communes_without_coordinates++;
     }
     out->supply_communes = nsites;
 
@@ -216,7 +222,7 @@ int apl_compute(const struct commune_table *t, const double *supply, const trave
     for (size_t i = 0; i < n; i++) {
         out->apl[i] *= p->scale;
         double pop = t->communes[i].population;
-        if (!isnan(pop)) weighted += pop * out->apl[i];
+        if (!isnan(pop) && !isnan(out->apl[i])) weighted += pop * out->apl[i];
     }
     out->mean = out->population_total > 0 ? weighted / out->population_total : NAN;
     free(w);
@@ -295,8 +301,8 @@ int apl_write_json(buf *out, const struct commune_table *t, const struct apl_res
     rc |= buf_append_json_string(out, demand, strlen(demand));
     rc |= buf_printf(out,
                      ",\"communes\":%zu,\"supply_communes\":%zu,\"pairs_in_reach\":%zu,"
-                     "\"communes_without_coordinates\":%zu,\"supply_total\":",
-                     r->count, r->supply_communes, r->pairs, r->communes_without_coordinates);
+                     "\"communes_unplaced\":%zu,\"supply_total\":",
+                     r->count, r->supply_communes, r->pairs, r->communes_unplaced);
     rc |= report_json_number(out, r->supply_total);
     rc |= buf_puts(out, ",\"supply_stranded\":");
     rc |= report_json_number(out, r->supply_stranded);

@@ -62,17 +62,19 @@ double apl_max_minutes(const struct apl_params *p);
 double apl_weight(const struct apl_params *p, double minutes);
 
 struct apl_result {
-    size_t count;            /* communes */
-    double *apl;             /* per commune (x scale); 0 where no supply is in reach */
-    double *demand;          /* P_i used */
-    double supply_total;     /* sum of S_j */
-    double supply_stranded;  /* supply with no demand in reach, which no commune receives */
-    double demand_total;     /* sum of P_i */
-    double population_total; /* sum of known populations */
-    double mean;             /* population-weighted mean of apl */
-    size_t supply_communes;  /* communes with S_j > 0 */
-    size_t pairs;            /* (resident, supply) pairs in reach */
-    size_t communes_without_coordinates;
+    size_t count;             /* communes */
+    double *apl;              /* per commune (x scale); 0 where no supply is in reach; NAN where the
+                               * commune cannot be placed (no coordinates in straight-line mode) */
+    double *demand;           /* P_i used */
+    double supply_total;      /* sum of S_j */
+    double supply_stranded;   /* supply no commune receives: no demand in reach, or a
+                               * commune that cannot be placed */
+    double demand_total;      /* sum of P_i */
+    double population_total;  /* sum of known populations of the communes with an APL */
+    double mean;              /* population-weighted mean of apl */
+    size_t supply_communes;   /* communes with S_j > 0 */
+    size_t pairs;             /* (resident, supply) pairs in reach */
+    size_t communes_unplaced; /* without coordinates in straight-line mode: APL unknown */
     enum apl_demand demand_used; /* POPULATION, STANDARDISED, or AUTO when mixed */
 };
 

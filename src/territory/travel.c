@@ -225,6 +225,12 @@ void travel_free(travel *tr)
     free(tr);
 }
 
+bool travel_places(const travel *tr, size_t commune)
+{
+    if (commune >= tr->table->count) return false;
+    return tr->kind == TRAVEL_MATRIX || has_coordinates(&tr->table->communes[commune]);
+}
+
 const char *travel_describe(const travel *tr)
 {
     return tr->description;

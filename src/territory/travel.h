@@ -11,6 +11,7 @@
 #ifndef VIGIE_TERRITORY_TRAVEL_H
 #define VIGIE_TERRITORY_TRAVEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,9 @@ void travel_free(travel *tr);
 
 /* Minutes from one commune to another (positions in the table); INFINITY when out of reach. */
 double travel_minutes(const travel *tr, size_t from, size_t to);
+/* Whether the times of this commune are known: always with a matrix (a commune it does not
+ * list reaches only itself), only with coordinates in straight-line mode. */
+bool travel_places(const travel *tr, size_t commune);
 /* One line saying where the times come from, for reports. */
 const char *travel_describe(const travel *tr);
 

@@ -188,6 +188,43 @@ static void stranded_supply_is_reported(void **state)
     communes_free(&t);
 }
 
+/* In straight-line mode a commune without coordinates cannot be placed: its APL is
+ * unknown (an empty CSV field), and its supply reaches nobody. */
+static void unplaced_communes_have_no_value(void **state)
+{
+    (void)state;
+    struct commune_table t;
+    communes_init(&t);
+    test_add_commune(&t, "A", 100, 45, 5);
+    test_add_commune(&t, "B", 50, 45.01, 5);
+    test_add_commune(&t, "C", 10, NAN, NAN);
+    struct travel_params tp;
+    travel_params_default(&tp);
+    verr e;
+    travel *tr = travel_straight_line(&t, &tp, &e);
+    double supply[3] = {300, 0, 40};
+    struct apl_params p;
+    apl_params_default(&p);
+    struct apl_result r;
+    compute(&t, supply, tr, &p, &r);
+    assert_near(r.apl[0], 2, 1e-12); /* 300 / (100 + 50), both within 10 minutes */
+    assert_true(isnan(r.apl[2]));
+    assert_near(r.supply_stranded, 40, 0);
+    assert_int_equal(r.communes_unplaced, 1);
+    assert_near(r.mean, 2, 1e-12);
+    buf out;
+    buf_init(&out, 4096);
+    assert_int_equal(apl_write_csv(&out, &t, &r), 0);
+    assert_string_equal(buf_cstr(&out), "code,apl\nA,2\nB,2\nC,\n");
+    buf_reset(&out);
+    assert_int_equal(apl_write_json(&out, &t, &r, &p, travel_describe(tr)), 0);
+    assert_non_null(strstr(buf_cstr(&out), "{\"code\":\"C\",\"apl\":null}"));
+    buf_free(&out);
+    apl_result_free(&r);
+    travel_free(tr);
+    communes_free(&t);
+}
+
 static void straight_line_times(void **state)
 {
     (void)state;
@@ -316,6 +353,7 @@ int main(void)
         cmocka_unit_test(enhanced_two_step_by_hand),
         cmocka_unit_test(band_edges_and_gravity),
         cmocka_unit_test(stranded_supply_is_reported),
+        cmocka_unit_test(unplaced_communes_have_no_value),
         cmocka_unit_test(straight_line_times),
         cmocka_unit_test(matrix_pairs_and_errors),
         cmocka_unit_test(spatial_index_matches_brute_force),
