@@ -1,11 +1,19 @@
 #include "cmd/cmd.h"
-#include "cmd/territory_cli.h"
 
 #include <stddef.h>
 
 /* One line per command, in the order `vigie --help` lists them. */
 
+
+
+
+
 const struct command commands[] = {
+    {"serve", "run the platform (HTTP API, FHIR, console)", cmd_serve},
+    {"import", "load NDJSON FHIR resources into a database", cmd_import},
+    {"export", "write a database's resources as NDJSON", cmd_export},
+    {"check", "verify a database's integrity", cmd_check},
+    {"user", "manage users, roles, territories, passwords and gateway keys", cmd_user},
     {"apl", "accessibility to GPs (E2SFCA) and medical deserts", cmd_apl},
     {"sites", "where to open telemedicine sites (maximal covering)", cmd_sites},
     {"rotations", "mobile medical team stays across territories", cmd_rotations},

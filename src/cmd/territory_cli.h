@@ -14,11 +14,6 @@
 #include "territory/communes.h"
 #include "territory/travel.h"
 
-/* The commands (registered in commands.c). */
-int cmd_apl(int argc, char **argv);
-int cmd_sites(int argc, char **argv);
-int cmd_rotations(int argc, char **argv);
-
 /* Largest report a command writes (the per-commune JSON for all of France is ~1.5 MB). */
 #define TERRITORY_CLI_MAX_OUTPUT ((size_t)256 << 20)
 

@@ -1,4 +1,4 @@
-/* Commune table with an open-addressing index on the INSEE code. */
+/* Commune table, indexed by INSEE code. */
 #include "territory/communes.h"
 
 #include "core/mem.h"
@@ -7,11 +7,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct commune_index {
-    uint32_t *slots; /* position + 1; 0 = empty */
-    size_t mask;     /* slot count - 1, a power of two minus one */
-};
 
 const char *const communes_code_columns[] = {"code_insee", "code",         "insee", "codgeo",
                                              "commune",    "code_commune", NULL};
@@ -25,56 +20,25 @@ static const char *const standardised_columns[] = {"pop_standardised", "populati
 static const char *const lat_columns[] = {"lat", "latitude", NULL};
 static const char *const lon_columns[] = {"lon", "lng", "longitude", NULL};
 
-static uint64_t code_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 void communes_init(struct commune_table *t)
 {
     memset(t, 0, sizeof *t);
-    t->index = xcalloc(1, sizeof *t->index);
+    strmap_init(&t->index);
     arena_init(&t->names, 64 * 1024);
 }
 
 void communes_free(struct commune_table *t)
 {
-    if (t->index) free(t->index->slots);
-    free(t->index);
+    strmap_free(&t->index);
     free(t->communes);
     arena_free(&t->names);
     memset(t, 0, sizeof *t);
 }
 
-static void index_insert(struct commune_index *ix, const struct commune *all, uint32_t pos)
-{
-    size_t i = code_hash(all[pos].code) & ix->mask;
-    while (ix->slots[i]) i = (i + 1) & ix->mask;
-    ix->slots[i] = pos + 1;
-}
-
-static void index_grow(struct commune_table *t)
-{
-    struct commune_index *ix = t->index;
-    size_t slots = ix->slots ? (ix->mask + 1) * 2 : 1024;
-    free(ix->slots);
-    ix->slots = xcalloc(slots, sizeof *ix->slots);
-    ix->mask = slots - 1;
-    for (size_t i = 0; i < t->count; i++) index_insert(ix, t->communes, (uint32_t)i);
-}
-
 long communes_find(const struct commune_table *t, const char *code)
 {
-    const struct commune_index *ix = t->index;
-    if (!ix || !ix->slots) return -1;
-    size_t i = code_hash(code) & ix->mask;
-    for (; ix->slots[i]; i = (i + 1) & ix->mask) {
-        uint32_t pos = ix->slots[i] - 1;
-        if (!strcmp(t->communes[pos].code, code)) return (long)pos;
-    }
-    return -1;
+    int64_t pos;
+    return strmap_get(&t->index, code, strlen(code), &pos) ? (long)pos : -1;
 }
 
 void communes_departement_of(const char *code, char out[COMMUNE_AREA_CODE_MAX])
@@ -105,11 +69,8 @@ int communes_add(struct commune_table *t, const struct commune *c, verr *e)
     *dst = *c;
     dst->name = arena_strdup(&t->names, c->name ? c->name : "");
     if (!dst->departement[0]) communes_departement_of(dst->code, dst->departement);
+    strmap_put(&t->index, dst->code, n, (int64_t)t->count);
     t->count++;
-    if (t->count * 2 > (t->index->slots ? t->index->mask + 1 : 0))
-        index_grow(t);
-    else
-        index_insert(t->index, t->communes, (uint32_t)(t->count - 1));
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/strmap.h"
 #include "core/verr.h"
 #include "territory/csvfile.h"
 
@@ -36,14 +37,12 @@ struct commune {
     double lat, lon;                         /* WGS84 degrees; NAN when unknown */
 };
 
-struct commune_index;
-
 struct commune_table {
     struct commune *communes;
     size_t count;
     size_t capacity;
-    struct commune_index *index; /* private: code -> position */
-    arena names;                 /* storage for the names */
+    strmap index; /* code -> position */
+    arena names;  /* storage for the names */
 };
 
 void communes_init(struct commune_table *t);

@@ -27,6 +27,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/strmap.h"
 #include "core/verr.h"
 #include "territory/csvfile.h"
 
@@ -127,7 +128,8 @@ struct rotations_input {
     size_t team_count;
     struct rotations_window *windows;
     size_t window_count;
-    int *travel_matrix; /* NULL until a travel file is read */
+    int *travel_matrix;                 /* NULL until a travel file is read */
+    strmap territory_index, team_index; /* id -> position */
     const char *specialty[ROTATIONS_MAX_SPECIALTIES];
     size_t specialty_count;
 };

@@ -21,6 +21,8 @@ void rotations_input_init(struct rotations_input *in)
 {
     memset(in, 0, sizeof *in);
     arena_init(&in->strings, 16 * 1024);
+    strmap_init(&in->territory_index);
+    strmap_init(&in->team_index);
 }
 
 void rotations_input_free(struct rotations_input *in)
@@ -30,6 +32,8 @@ void rotations_input_free(struct rotations_input *in)
     free(in->windows);
     free(in->travel_matrix);
     arena_free(&in->strings);
+    strmap_free(&in->territory_index);
+    strmap_free(&in->team_index);
     memset(in, 0, sizeof *in);
 }
 
@@ -69,9 +73,8 @@ int rotations_specialties(struct rotations_input *in, const char *text, uint64_t
 
 static long find_territory(const struct rotations_input *in, const char *id)
 {
-    for (size_t t = 0; t < in->territory_count; t++)
-        if (!strcmp(in->territories[t].id, id)) return (long)t;
-    return -1;
+    int64_t t;
+    return strmap_get(&in->territory_index, id, strlen(id), &t) ? (long)t : -1;
 }
 
 static int read_quantity(const csvfile *f, int column, double *out, verr *e)
@@ -114,6 +117,7 @@ int rotations_read_territories(struct rotations_input *in, csvfile *f, verr *e)
             cap = cap ? cap * 2 : 32;
             in->territories = xrealloc(in->territories, cap * sizeof *in->territories);
         }
+        strmap_put(&in->territory_index, id, strlen(id), (int64_t)in->territory_count);
         in->territories[in->territory_count++] = t;
     }
     return rc;
@@ -211,8 +215,9 @@ int rotations_read_teams(struct rotations_input *in, csvfile *f, verr *e)
             rc = csvfile_fail(f, skills_col, e, "too many specialties");
             break;
         }
-        size_t k = 0;
-        while (k < in->team_count && strcmp(in->teams[k].id, id)) k++;
+        int64_t found;
+        size_t k =
+            strmap_get(&in->team_index, id, strlen(id), &found) ? (size_t)found : in->team_count;
         if (k == in->team_count) {
             if (k == ROTATIONS_MAX_TEAMS || n == ROTATIONS_MAX_WINDOWS) {
                 rc = csvfile_fail(f, -1, e, "too many teams or windows");
@@ -222,6 +227,7 @@ int rotations_read_teams(struct rotations_input *in, csvfile *f, verr *e)
                 team_cap = team_cap ? team_cap * 2 : 16;
                 in->teams = xrealloc(in->teams, team_cap * sizeof *in->teams);
             }
+            strmap_put(&in->team_index, id, strlen(id), (int64_t)k);
             in->teams[in->team_count++] =
                 (struct rotations_team){arena_strdup(&in->strings, id), 0, NULL, 0};
         }
