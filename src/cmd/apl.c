@@ -130,7 +130,7 @@ static int build_params(struct apl_options *o, struct apl_params *ap, struct tra
 /* The APL of every commune: read from --apl-values, or computed from --supply. */
 static int obtain_apl(const struct apl_options *o, const struct commune_table *t,
                       const struct apl_params *ap, const struct travel_params *tp,
-                      struct apl_result *r, const char **travel_description, verr *e)
+                      struct apl_result *r, char travel_description[200], verr *e)
 {
     memset(r, 0, sizeof *r);
     if (o->values) {
@@ -150,9 +150,7 @@ static int obtain_apl(const struct apl_options *o, const struct commune_table *t
     travel *tr = rc < 0 ? NULL : territory_cli_travel(t, o->matrix, tp, e);
     if (tr) {
         rc = apl_compute(t, supply, tr, ap, r, e);
-        static char description[200];
-        snprintf(description, sizeof description, "%s", travel_describe(tr));
-        *travel_description = description;
+        snprintf(travel_description, 200, "%s", travel_describe(tr));
         travel_free(tr);
     } else {
         rc = -1;
@@ -220,11 +218,11 @@ int cmd_apl(int argc, char **argv)
     struct commune_table t;
     communes_init(&t);
     struct apl_result r = {0};
-    const char *travel_description = "";
+    char travel_description[200] = "";
     buf out;
     buf_init(&out, TERRITORY_CLI_MAX_OUTPUT);
     rc = territory_cli_load_communes(o.communes, o.departements, &t, &e);
-    if (rc == 0) rc = obtain_apl(&o, &t, &ap, &tp, &r, &travel_description, &e);
+    if (rc == 0) rc = obtain_apl(&o, &t, &ap, &tp, &r, travel_description, &e);
     if (rc == 0 && o.deserts) {
         rc = write_deserts(&o, &t, r.apl, threshold, &out, &e);
     } else if (rc == 0) {

@@ -189,8 +189,7 @@ size_t sites_problem_nonzeros(const struct sites_problem *pb)
     return pb->first ? pb->first[pb->candidate_count] : 0;
 }
 
-static double covered_sum(const struct sites_problem *pb, const double *values,
-                          const uint32_t *chosen, size_t n)
+double sites_coverage(const struct sites_problem *pb, const uint32_t *chosen, size_t n)
 {
     unsigned char *seen = xcalloc(pb->demand_count ? pb->demand_count : 1, 1);
     double sum = 0.0;
@@ -198,15 +197,10 @@ static double covered_sum(const struct sites_problem *pb, const double *values,
         for (size_t x = pb->first[chosen[k]]; x < pb->first[chosen[k] + 1]; x++)
             if (!seen[pb->covers[x]]) {
                 seen[pb->covers[x]] = 1;
-                sum += values[pb->covers[x]];
+                sum += pb->weight[pb->covers[x]];
             }
     free(seen);
     return sum;
-}
-
-double sites_coverage(const struct sites_problem *pb, const uint32_t *chosen, size_t n)
-{
-    return covered_sum(pb, pb->weight, chosen, n);
 }
 
 /* Max-heap entry of the lazy greedy: a gain computed at some round. */
