@@ -25,6 +25,9 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
+int cmd_apl(int argc, char **argv);
+int cmd_sites(int argc, char **argv);
+int cmd_rotations(int argc, char **argv);
 
 #define CMD_EXIT_OK 0
 #define CMD_EXIT_FAILURE 1

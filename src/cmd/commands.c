@@ -15,5 +15,8 @@ const struct command commands[] = {
     {"check", "verify a database's integrity", cmd_check},
     {"triage", "triage NDJSON FHIR resources offline, one JSON event per line", cmd_triage},
     {"user", "manage users, roles, territories, passwords and gateway keys", cmd_user},
+    {"apl", "accessibility to GPs (E2SFCA) and medical deserts", cmd_apl},
+    {"sites", "where to open telemedicine sites (maximal covering)", cmd_sites},
+    {"rotations", "mobile medical team stays across territories", cmd_rotations},
     {NULL, NULL, NULL},
 };
