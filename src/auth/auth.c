@@ -218,3 +218,11 @@ bool auth_may_patient(const struct auth_principal *p, enum auth_access access,
         return false;
     }
 }
+
+bool auth_may_enrol(const struct auth_principal *p, const char *patient_id, const char *current,
+                    const char *target)
+{
+    return auth_may_see_territory(p, target) &&
+           auth_may_patient(p, ACCESS_MANAGE, patient_id, current) &&
+           auth_may_patient(p, ACCESS_MANAGE, patient_id, target);
+}

@@ -65,6 +65,7 @@ struct auth_principal {
     char **patients; /* caregivers' and gateways' linked patient ids */
     size_t patient_count;
     int64_t expires_ms; /* STORE_NO_TIME for gateway keys */
+    char address[48];   /* the client address of the request (for the audit trail) */
 };
 
 /* Finds the user of a live token. Returns 0, 1 when the token is unknown, expired or
@@ -96,5 +97,10 @@ bool auth_may_see_territory(const struct auth_principal *p, const char *territor
  * enrolled)? Anything refused answers exactly as an unknown patient. */
 bool auth_may_patient(const struct auth_principal *p, enum auth_access access,
                       const char *patient_id, const char *territory);
+/* May `p` enrol the patient (now in `current`, NULL when in none) in territory `target`, or
+ * change or end its enrolment there? They must manage the patient where it is and where it
+ * goes; a patient in no territory is the operator's to place. */
+bool auth_may_enrol(const struct auth_principal *p, const char *patient_id, const char *current,
+                    const char *target);
 
 #endif

@@ -79,11 +79,18 @@ int cmd_serve(int argc, char **argv)
 
     int status = CMD_EXIT_FAILURE;
     http_server *srv = NULL;
+    auth_throttle *throttle = NULL;
+    struct auth_throttle_policy policy;
+    int64_t session_ttl_ms;
     struct platform *p = platform_open(db, cfg, &e);
-    if (!p || config_check_unused(cfg, &e) < 0) {
+    if (!p || auth_throttle_policy_read(cfg, &policy, &e) < 0 ||
+        config_get_duration(cfg, "auth.session_ttl", "12h", &session_ttl_ms, &e) < 0 ||
+        config_check_unused(cfg, &e) < 0) {
         cmd_fail("serve", "%s", e.msg);
         goto done;
     }
+    /* 64k accounts and addresses: 2 MiB, bounded whatever the attack */
+    throttle = auth_throttle_new(&policy, 65536);
     struct http_app app = {
         .db_path = db,
         .writer = p->writer,
@@ -92,6 +99,10 @@ int cmd_serve(int argc, char **argv)
         .threads = threads,
         .web_root = web,
         .started_ms = instant_now_ms(),
+        .audit = p->audit,
+        .registry = p->registry,
+        .throttle = throttle,
+        .session_ttl_ms = session_ttl_ms,
     };
     srv = http_server_start(&app, listen, &e);
     if (!srv) {
@@ -109,10 +120,10 @@ int cmd_serve(int argc, char **argv)
 done:
     /* The writer first: it commits what is queued and wakes the waiting connections, which
      * then get their answers before the HTTP server stops. */
-    if (p) writer_stop(p->writer);
-    if (p) p->writer = NULL;
+    platform_stop_writer(p);
     http_server_stop(srv);
     platform_close(p);
+    auth_throttle_free(throttle);
     config_free(cfg);
     return status;
 }

@@ -8,11 +8,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/audit.h"
 #include "auth/auth.h"
+#include "auth/throttle.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/verr.h"
 #include "ingest/ingest.h"
+#include "registry/registry.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -28,6 +31,10 @@ struct http_app {
     int threads;                  /* MHD thread pool size */
     const char *web_root;         /* static files of the console, or NULL */
     int64_t started_ms;
+    audit_log *audit;             /* access decisions (platform) */
+    registry *registry;           /* enrolments (platform) */
+    auth_throttle *throttle;      /* failed logins, or NULL: not slowed */
+    int64_t session_ttl_ms;       /* 0: 12 hours */
 };
 
 /* Starts listening on host:port ("127.0.0.1:8080"; port 0 picks a free one). */
@@ -59,6 +66,12 @@ const struct auth_principal *http_principal(struct http_request *r);
 /* May the caller do `access` on the patient with this key? Handlers answer 404 when not,
  * exactly as for an unknown patient. */
 bool http_may_patient(struct http_request *r, int64_t patient_key, enum auth_access access);
+/* The same when the patient's id and enrolment territory (NULL: none) are known already
+ * (lists). Both record the decision in the audit trail (audit_may_patient). */
+bool http_may_patient_in(struct http_request *r, const char *patient_id, const char *territory,
+                         enum auth_access access);
+/* The caller as the audit trail names it, for this request. */
+struct audit_actor http_actor(struct http_request *r);
 
 /* Responses: set once per request. The body is taken over. */
 void http_respond(struct http_request *r, int status, const char *content_type, buf *body);

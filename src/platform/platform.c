@@ -1,4 +1,5 @@
 #include "platform/platform.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 #include <stdlib.h>
@@ -19,20 +20,39 @@ struct platform *platform_open(const char *db_path, config *cfg, verr *e)
     struct ingest_options io = {.future_tolerance_ms = future_ms};
     p->ing = ingest_new(p->store, &io, e);
     if (!p->ing) goto fail;
+    p->audit = audit_log_new(AUDIT_DEFAULT_MAX_PENDING);
+    ingest_set_audit(p->ing, p->audit);
+    p->registry = registry_new(p->ing, p->audit);
     struct writer_hooks hooks;
     ingest_writer_hooks(p->ing, &hooks);
+    audit_writer_hooks(p->audit, &hooks);
     p->writer = writer_start(p->store, &hooks, PLATFORM_MAX_PENDING, e);
     if (!p->writer) goto fail;
+    audit_log_attach(p->audit, p->writer);
     return p;
 fail:
     platform_close(p);
     return NULL;
 }
 
+void platform_stop_writer(struct platform *p)
+{
+    if (!p || !p->writer) return;
+    /* Detached first: after this no reader holds the writer to nudge it. */
+    audit_log_attach(p->audit, NULL);
+    writer_stop(p->writer);
+    p->writer = NULL;
+}
+
 void platform_close(struct platform *p)
 {
     if (!p) return;
-    writer_stop(p->writer);
+    platform_stop_writer(p);
+    verr e;
+    if (p->audit && p->store && audit_log_flush(p->audit, p->store, &e) < 0)
+        log_error("audit: %s", e.msg);
+    audit_log_free(p->audit);
+    registry_free(p->registry);
     ingest_free(p->ing);
     store_close(p->store);
     free(p->db_path);
