@@ -39,6 +39,23 @@ const char *http_json_string(struct http_request *r, json_t *obj, const char *fi
 void http_api_login(struct http_request *r);
 void http_api_logout(struct http_request *r);
 void http_api_me(struct http_request *r);
+/* Registry (api_registry.c, api_enrol.c) */
+void http_api_regions(struct http_request *r);
+void http_api_territories(struct http_request *r);
+void http_api_territory(struct http_request *r);
+void http_api_territory_add(struct http_request *r);
+void http_api_territory_set(struct http_request *r);
+void http_api_sites(struct http_request *r);
+void http_api_site_add(struct http_request *r);
+void http_api_professionals(struct http_request *r);
+void http_api_professional_add(struct http_request *r);
+void http_api_enrolments(struct http_request *r);
+void http_api_enrolment(struct http_request *r);
+void http_api_enrol(struct http_request *r);
+void http_api_enrolment_end(struct http_request *r);
+void http_api_programme(struct http_request *r);
+/* Audit trail (api_audit.c) */
+void http_api_audit(struct http_request *r);
 /* Operations (ops_endpoints.c) */
 void http_healthz(struct http_request *r);
 void http_metrics(struct http_request *r);

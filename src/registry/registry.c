@@ -200,6 +200,23 @@ int registry_apply_territory(store *s, const struct store_territory *t, bool upd
     return 0;
 }
 
+int registry_patch_territory(store *s, const char *id, json_t *body, int64_t now_ms,
+                             struct store_territory *t, struct registry_outcome *o, verr *e)
+{
+    char key[STORE_CODE_MAX]; /* id may point into t, which the read clears */
+    snprintf(key, sizeof key, "%s", id);
+    int rc = store_territory_get(s, key, t, e);
+    if (rc < 0) return -1;
+    if (rc == 1) {
+        registry_refuse(o, 404, NULL, "territory %s is not known", key);
+        return 0;
+    }
+    bool communes;
+    if (registry_parse_territory(body, true, t, &communes, o) < 0) return 0;
+    t->updated_ms = now_ms;
+    return registry_apply_territory(s, t, true, communes, o, e);
+}
+
 /* ---- Sites -------------------------------------------------------------------------------- */
 
 int registry_parse_site(json_t *body, const char *territory, struct store_site *site,

@@ -62,6 +62,10 @@ int registry_check_territory(const struct store_territory *t, struct registry_ou
  * in no other territory. Returns -1 on a store error (e), else 0 with o->status set. */
 int registry_apply_territory(store *s, const struct store_territory *t, bool update,
                              bool communes, struct registry_outcome *o, verr *e);
+/* PATCH: the fields of `body` over territory `id` as stored, then applied; *t receives the
+ * territory as it now is (store_territory_free). */
+int registry_patch_territory(store *s, const char *id, json_t *body, int64_t now_ms,
+                             struct store_territory *t, struct registry_outcome *o, verr *e);
 
 int registry_parse_site(json_t *body, const char *territory, struct store_site *site,
                         struct registry_outcome *o);
