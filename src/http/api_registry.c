@@ -175,8 +175,16 @@ static int registry_write_apply(store *s, void *arg, verr *e)
         break;
     }
     if (rc == 0 && w->outcome.status < 300 &&
-        (w->kind == WRITE_TERRITORY_ADD || w->kind == WRITE_TERRITORY_SET))
-        rc = store_enrolment_count(s, w->territory.id, w->now_ms, &w->enrolled, e);
+        (w->kind == WRITE_TERRITORY_ADD || w->kind == WRITE_TERRITORY_SET)) {
+        /* answer with the territory as stored (communes in order) */
+        char id[STORE_CODE_MAX];
+        snprintf(id, sizeof id, "%s", w->territory.id);
+        store_territory_free(&w->territory);
+        rc = store_territory_get(s, id, &w->territory, e) != 0 ||
+                     store_enrolment_count(s, id, w->now_ms, &w->enrolled, e) < 0
+                 ? -1
+                 : 0;
+    }
     return rc;
 }
 
