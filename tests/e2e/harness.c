@@ -83,7 +83,12 @@ int e2e_start(struct e2e_server *s)
         snprintf(log, sizeof log, "%s/serve.log", s->dir);
         FILE *err = fopen(log, "a");
         if (err) dup2(fileno(err), STDERR_FILENO);
-        execl(s->vigie, s->vigie, "serve", "--db", s->db, "--listen", "127.0.0.1:0", (char *)NULL);
+        if (s->config[0])
+            execl(s->vigie, s->vigie, "serve", "--db", s->db, "--listen", "127.0.0.1:0",
+                  "--config", s->config, (char *)NULL);
+        else
+            execl(s->vigie, s->vigie, "serve", "--db", s->db, "--listen", "127.0.0.1:0",
+                  (char *)NULL);
         _exit(127);
     }
     close(fds[1]);

@@ -16,6 +16,7 @@ struct e2e_server {
     char base_url[64];
     pid_t pid;
     int port;
+    char config[300];  /* a configuration file for vigie serve --config, or "" */
 };
 
 /* Users created by e2e_users_create, with their role and territory or patient. */
