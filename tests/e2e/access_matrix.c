@@ -105,8 +105,6 @@ static const struct subject subjects[] = {
 static struct e2e_server srv;
 static char gwt1_key[64];
 static int sequence; /* makes every written resource new */
-static int test_number;
-static int failures;
 
 static const char *token_of(const char *user)
 {
@@ -118,20 +116,6 @@ static const char *territory_of(const char *patient)
     for (size_t i = 0; i < PATIENTS; i++)
         if (!strcmp(patients[i].id, patient)) return patients[i].territory;
     return "T01";
-}
-
-static void tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void tap(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s %d - ", ok ? "ok" : "not ok", ++test_number);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    if (!ok) failures++;
-    fflush(stdout);
 }
 
 /* ---- Requests ----------------------------------------------------------------------------- */
@@ -311,7 +295,7 @@ static void run_cell(const struct subject *s, enum op op, enum target t)
     bool expected = s->rules->rows[op][t] == 'A';
     struct e2e_response resp;
     if (run_op(s->user, op, patient, territory, obs, &resp) < 0) {
-        tap(false, "%s: %s on %s: no answer", s->user, op_names[op], target_names[t]);
+        e2e_tap(false, "%s: %s on %s: no answer", s->user, op_names[op], target_names[t]);
         return;
     }
     bool allowed = was_allowed(op, patient, &resp);
@@ -357,7 +341,7 @@ static void run_cell(const struct subject *s, enum op op, enum target t)
                      buf_cstr(&resp.body));
         }
     }
-    tap(ok, "%s (%s): %s on %s: %s%s", s->user, s->rules->name, op_names[op], target_names[t],
+    e2e_tap(ok, "%s (%s): %s on %s: %s%s", s->user, s->rules->name, op_names[op], target_names[t],
         expected ? "allowed" : "denied", why);
     e2e_response_free(&resp);
 }
@@ -441,7 +425,7 @@ static void check_audit(void)
     e2e_response_free(&r);
     sqlite3 *db;
     if (sqlite3_open_v2(srv.db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        tap(false, "audit: cannot open the database");
+        e2e_tap(false, "audit: cannot open the database");
         return;
     }
     sqlite3_busy_timeout(db, 5000);
@@ -459,7 +443,7 @@ static void check_audit(void)
             sqlite3_step(st) == SQLITE_ROW)
             n = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
-        tap(n > 0, "audit: %s's attempts on %s are recorded as refused (%lld rows)", s->user,
+        e2e_tap(n > 0, "audit: %s's attempts on %s are recorded as refused (%lld rows)", s->user,
             s->targets[FOREIGN], n);
     }
     sqlite3_close(db);
@@ -489,7 +473,7 @@ int main(int argc, char **argv)
         buf_free(&out);
     }
     ready = ready && e2e_start(&srv) == 0 && e2e_login_all(&srv) == 0 && setup_data();
-    tap(ready, "server, users, territories, patients and their data");
+    e2e_tap(ready, "server, users, territories, patients and their data");
     if (!ready) {
         e2e_stop(&srv, true);
         e2e_cleanup(&srv);
@@ -500,12 +484,12 @@ int main(int argc, char **argv)
             for (int t = 0; t < TARGETS; t++) run_cell(&subjects[i], (enum op)op, (enum target)t);
     check_audit();
     int status = e2e_stop(&srv, false);
-    tap(status == 0, "the server stopped cleanly (status %d)", status);
-    if (failures) {
+    e2e_tap(status == 0, "the server stopped cleanly (status %d)", status);
+    if (e2e_tap_failures()) {
         char log[400];
         snprintf(log, sizeof log, "tail -20 %s/serve.log | sed 's/^/# /'", srv.dir);
         if (system(log) != 0) fprintf(stderr, "no server log\n");
     }
     e2e_cleanup(&srv);
-    return failures ? 1 : 0;
+    return e2e_tap_failures() ? 1 : 0;
 }

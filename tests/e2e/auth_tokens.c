@@ -16,21 +16,6 @@
 #define PASSWORD "e2e-password-long"
 
 static struct e2e_server srv;
-static int test_number, failures;
-
-static void tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void tap(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s %d - ", ok ? "ok" : "not ok", ++test_number);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    if (!ok) failures++;
-    fflush(stdout);
-}
 
 /* Status of one request (the body goes to `body` when given). */
 static long call(const char *method, const char *path, const char *token, const char *json,
@@ -159,29 +144,29 @@ static void sessions(void)
     buf headers;
     buf_init(&headers, 1 << 20);
     long status = login("nurse1", PASSWORD, token, NULL);
-    tap(status == 200 && strlen(token) == AUTH_TOKEN_LEN,
+    e2e_tap(status == 200 && strlen(token) == AUTH_TOKEN_LEN,
         "login answers a 256-bit token (%zu characters)", strlen(token));
-    tap(me(token) == 200, "the token opens a session");
+    e2e_tap(me(token) == 200, "the token opens a session");
     char sql[300];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM auth_token WHERE length(hash) != 32 OR instr(hash, '%s') > 0",
              token);
-    tap(sql_count(sql) == 0 && sql_count("SELECT count(*) FROM auth_token") > 0,
+    e2e_tap(sql_count(sql) == 0 && sql_count("SELECT count(*) FROM auth_token") > 0,
         "only a 32-byte hash of each token is stored, never the token");
-    tap(call("POST", "/api/logout", token, NULL, NULL, NULL) == 200, "logout");
+    e2e_tap(call("POST", "/api/logout", token, NULL, NULL, NULL) == 200, "logout");
     status = call("GET", "/api/me", token, NULL, NULL, &headers);
-    tap(status == 401 && strstr(buf_cstr(&headers), "WWW-Authenticate: Bearer"),
+    e2e_tap(status == 401 && strstr(buf_cstr(&headers), "WWW-Authenticate: Bearer"),
         "a token is refused after logout (%ld)", status);
-    tap(me("not-a-token") == 401 && me(NULL) == 401, "no token, or a malformed one: 401");
+    e2e_tap(me("not-a-token") == 401 && me(NULL) == 401, "no token, or a malformed one: 401");
 
     char expired[AUTH_TOKEN_LEN + 1], live[AUTH_TOKEN_LEN + 1];
     bool inserted = insert_token("nurse1", 1, expired) &&
                     insert_token("nurse1", 4102444800000LL /* 2100 */, live);
-    tap(inserted && me(live) == 200, "a token with a future expiry works (control)");
-    tap(inserted && me(expired) == 401, "an expired token is refused");
+    e2e_tap(inserted && me(live) == 200, "a token with a future expiry works (control)");
+    e2e_tap(inserted && me(expired) == 401, "an expired token is refused");
 
     login("nurse2", PASSWORD, token, NULL);
-    tap(vigie("user disable --db %s --username nurse2", srv.db) == 0 && me(token) == 401,
+    e2e_tap(vigie("user disable --db %s --username nurse2", srv.db) == 0 && me(token) == 401,
         "disabling an account ends its sessions");
     buf body;
     buf_init(&body, 1 << 20);
@@ -189,10 +174,10 @@ static void sessions(void)
     snprintf(body_text, sizeof body_text, "{\"username\":\"nurse2\",\"password\":\"%s\"}",
              PASSWORD);
     status = call("POST", "/api/login", NULL, body_text, &body, NULL);
-    tap(status == 401 && strstr(buf_cstr(&body), "wrong username or password"),
+    e2e_tap(status == 401 && strstr(buf_cstr(&body), "wrong username or password"),
         "a disabled account cannot log in, and is told as for a wrong password");
     buf_free(&body);
-    tap(vigie("user disable --db %s --username nurse2 --enable", srv.db) == 0 &&
+    e2e_tap(vigie("user disable --db %s --username nurse2 --enable", srv.db) == 0 &&
             login("nurse2", PASSWORD, token, NULL) == 200 && me(token) == 200,
         "enabled again, it logs in");
 
@@ -201,11 +186,11 @@ static void sessions(void)
     snprintf(cmd, sizeof cmd, "bash -c \"%s user passwd --db %s --username coord1 "
                               "--password-stdin <<< 'another-long-password'\" >/dev/null 2>&1",
              srv.vigie, srv.db);
-    tap(system(cmd) == 0 && me(token) == 401, "a new password ends the sessions");
-    tap(login("coord1", PASSWORD, NULL, NULL) == 401 &&
+    e2e_tap(system(cmd) == 0 && me(token) == 401, "a new password ends the sessions");
+    e2e_tap(login("coord1", PASSWORD, NULL, NULL) == 401 &&
             login("coord1", "another-long-password", token, NULL) == 200,
         "the old password no longer works, the new one does");
-    tap(vigie("user role --db %s --username coord1 --role professional", srv.db) == 0 &&
+    e2e_tap(vigie("user role --db %s --username coord1 --role professional", srv.db) == 0 &&
             me(token) == 401,
         "a change of role ends the sessions");
     buf_free(&headers);
@@ -221,12 +206,12 @@ static void gateway_keys(void)
                 strlen(patient), &r);
     e2e_response_free(&r);
     const char *key = e2e_token("gw1");
-    tap(post_heart_rate(key, "p-gw") == 201, "a gateway key writes for its patient");
-    tap(me(key) == 200, "a key authenticates like a token");
-    tap(vigie("user disable --db %s --username gw1", srv.db) == 0 &&
+    e2e_tap(post_heart_rate(key, "p-gw") == 201, "a gateway key writes for its patient");
+    e2e_tap(me(key) == 200, "a key authenticates like a token");
+    e2e_tap(vigie("user disable --db %s --username gw1", srv.db) == 0 &&
             post_heart_rate(key, "p-gw") == 401,
         "disabling a gateway revokes its keys");
-    tap(vigie("user disable --db %s --username gw1 --enable", srv.db) == 0 &&
+    e2e_tap(vigie("user disable --db %s --username gw1 --enable", srv.db) == 0 &&
             post_heart_rate(key, "p-gw") == 401,
         "enabling it again does not bring the revoked key back");
     buf out;
@@ -236,13 +221,13 @@ static void gateway_keys(void)
     char first[64] = "", second[64] = "";
     if (e2e_vigie(&srv, args, &out) == 0)
         snprintf(first, sizeof first, "%.*s", (int)strcspn(buf_cstr(&out), "\n"), buf_cstr(&out));
-    tap(post_heart_rate(first, "p-gw") == 201, "a new key works");
+    e2e_tap(post_heart_rate(first, "p-gw") == 201, "a new key works");
     buf_reset(&out);
     snprintf(args, sizeof args, "user key --db %s --username gw1 --replace", srv.db);
     if (e2e_vigie(&srv, args, &out) == 0)
         snprintf(second, sizeof second, "%.*s", (int)strcspn(buf_cstr(&out), "\n"),
                  buf_cstr(&out));
-    tap(post_heart_rate(second, "p-gw") == 201 && post_heart_rate(first, "p-gw") == 401,
+    e2e_tap(post_heart_rate(second, "p-gw") == 201 && post_heart_rate(first, "p-gw") == 401,
         "key --replace: the new key works, the previous one is revoked");
     buf_free(&out);
 }
@@ -256,19 +241,19 @@ static bool retry_after(const buf *headers)
 static void account_throttling(void)
 {
     /* account: 2 free failures; address: plenty */
-    tap(login("planner1", "wrong-password-1", NULL, NULL) == 401 &&
+    e2e_tap(login("planner1", "wrong-password-1", NULL, NULL) == 401 &&
             login("planner1", "wrong-password-2", NULL, NULL) == 401,
         "the first failures answer 401");
-    tap(login("planner1", "wrong-password-3", NULL, NULL) == 401, "a third failure: 401");
+    e2e_tap(login("planner1", "wrong-password-3", NULL, NULL) == 401, "a third failure: 401");
     buf headers;
     buf_init(&headers, 1 << 20);
     long status = login("planner1", PASSWORD, NULL, &headers);
-    tap(status == 429 && retry_after(&headers),
+    e2e_tap(status == 429 && retry_after(&headers),
         "then even the right password waits: 429 with Retry-After (%ld)", status);
-    tap(login("nurse1", PASSWORD, NULL, NULL) == 200,
+    e2e_tap(login("nurse1", PASSWORD, NULL, NULL) == 200,
         "another account from the same address is not slowed");
     for (int i = 0; i < 3; i++) login("no-such-user", "wrong-password", NULL, NULL);
-    tap(login("no-such-user", "wrong-password", NULL, NULL) == 429,
+    e2e_tap(login("no-such-user", "wrong-password", NULL, NULL) == 429,
         "an unknown username is slowed the same (no hint that it does not exist)");
     buf_free(&headers);
 }
@@ -284,7 +269,7 @@ static void address_throttling(void)
     buf headers;
     buf_init(&headers, 1 << 20);
     long status = login("nurse1", PASSWORD, NULL, &headers);
-    tap(status == 429 && retry_after(&headers),
+    e2e_tap(status == 429 && retry_after(&headers),
         "failures on many accounts from one address slow that address (%ld)", status);
     buf_free(&headers);
 }
@@ -299,7 +284,7 @@ int main(int argc, char **argv)
     bool ready = e2e_prepare(&srv, argv[1]) == 0;
     write_config(2, 1000);
     ready = ready && e2e_start(&srv) == 0 && e2e_login_all(&srv) == 0;
-    tap(ready, "server and users");
+    e2e_tap(ready, "server and users");
     if (!ready) return 1;
     sessions();
     gateway_keys();
@@ -308,15 +293,15 @@ int main(int argc, char **argv)
     char token[64];
     login("nurse1", PASSWORD, token, NULL);
     call("POST", "/api/logout", token, NULL, NULL, NULL);
-    tap(sql_count("SELECT count(*) FROM audit WHERE action = 'login' AND username = 'planner1' "
+    e2e_tap(sql_count("SELECT count(*) FROM audit WHERE action = 'login' AND username = 'planner1' "
                   "AND allowed = 0") >= 4,
         "failed and slowed logins are in the audit trail");
-    tap(e2e_stop(&srv, false) == 0, "the server stopped cleanly");
+    e2e_tap(e2e_stop(&srv, false) == 0, "the server stopped cleanly");
     write_config(100, 3);
     ready = e2e_start(&srv) == 0;
-    tap(ready, "restarted with a low allowance per address");
+    e2e_tap(ready, "restarted with a low allowance per address");
     if (ready) address_throttling();
-    tap(e2e_stop(&srv, false) == 0, "the server stopped cleanly");
+    e2e_tap(e2e_stop(&srv, false) == 0, "the server stopped cleanly");
     e2e_cleanup(&srv);
-    return failures ? 1 : 0;
+    return e2e_tap_failures() ? 1 : 0;
 }

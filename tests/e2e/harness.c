@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,4 +206,23 @@ void e2e_response_free(struct e2e_response *resp)
 {
     buf_free(&resp->body);
     buf_free(&resp->headers);
+}
+
+static int tap_number, tap_failures;
+
+void e2e_tap(bool ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s %d - ", ok ? "ok" : "not ok", ++tap_number);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (!ok) tap_failures++;
+    fflush(stdout);
+}
+
+int e2e_tap_failures(void)
+{
+    return tap_failures;
 }

@@ -57,4 +57,9 @@ int e2e_request(struct e2e_server *s, const char *method, const char *path, cons
                 struct e2e_response *resp);
 void e2e_response_free(struct e2e_response *resp);
 
+/* Prints one TAP test point ("ok N - ..." or "not ok N - ...") and counts the failures. */
+void e2e_tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* How many points failed so far. */
+int e2e_tap_failures(void);
+
 #endif
