@@ -51,8 +51,8 @@ int store_audit_search(store *s, const struct store_audit_query *q,
                        int (*fn)(void *arg, const struct store_audit_row *row), void *arg,
                        verr *e)
 {
-    /* Only the filters given go into the statement, so that the patient and username
-     * indexes serve the queries that name one. */
+    /* Only the filters given go into the statement, so that the patient index serves the
+     * queries that name one. */
     char sql[768];
     int n = snprintf(sql, sizeof sql,
                      "SELECT id, at, user_id, username, role, address, action, what, patient, "
