@@ -12,6 +12,7 @@
 struct applied {
     struct store_observation obs;
     struct store_resource res;
+    struct store_obs_ref old; /* the version a correction supersedes */
     int64_t replaced;
     int64_t patient_key;
     bool created;
@@ -176,6 +177,7 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
         if (strcmp(old.id, it->id) != 0) restamp_id(it, old.id);
         row->version = old.version + 1;
         a->replaced = old.seq;
+        a->old = old;
     }
     row->seq = ing->next_seq++;
     row->id = it->id;
@@ -183,6 +185,7 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
     row->log_id = req->log_id;
     row->log_entry = it->log_entry;
     row->id_form = it->id_form;
+    row->replaces = a->replaced;
     row->resource = it->text;
     row->resource_len = it->text_len;
     if (store_observation_insert(ing->s, row, &e) < 0)
@@ -355,7 +358,8 @@ static int feed_sink(ingest *ing, struct ingest_item *it, struct applied *a, ver
     const struct ingest_sink *sink = &ing->sink;
     switch (it->type) {
     case ITEM_OBSERVATION:
-        return sink->observation ? sink->observation(sink->ctx, &a->obs, &it->u.obs, a->replaced, e)
+        return sink->observation ? sink->observation(sink->ctx, &a->obs, &it->u.obs,
+                                                     a->replaced ? &a->old : NULL, e)
                                  : 0;
     case ITEM_PATIENT:
         return sink->patient ? sink->patient(sink->ctx, a->patient_key, it->id, a->created, e) : 0;

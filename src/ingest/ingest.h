@@ -27,10 +27,11 @@ typedef struct ingest ingest;
  * transaction (triage, cases). Any member may be NULL. */
 struct ingest_sink {
     void *ctx;
-    /* A new observation row (a new version when it corrects an earlier one: `replaced` is
-     * the seq of the version it supersedes, or 0). */
+    /* A new observation row; when it is a new version of an earlier one (a correction),
+     * `replaced` describes the version it supersedes (else NULL). */
     int (*observation)(void *ctx, const struct store_observation *o,
-                       const struct fhir_observation *parsed, int64_t replaced, verr *e);
+                       const struct fhir_observation *parsed,
+                       const struct store_obs_ref *replaced, verr *e);
     int (*communication)(void *ctx, const struct store_resource *r,
                          const struct fhir_communication *c, verr *e);
     int (*service_request)(void *ctx, const struct store_resource *r,
@@ -38,6 +39,11 @@ struct ingest_sink {
     int (*condition)(void *ctx, const struct store_resource *r, const struct fhir_condition *c,
                      verr *e);
     int (*patient)(void *ctx, int64_t key, const char *id, bool created, verr *e);
+    /* Called about once a second in its own transaction (timers: missing transmissions,
+     * escalation). */
+    int (*tick)(void *ctx, int64_t now_ms, verr *e);
+    /* After each commit (publish what it made visible). */
+    void (*committed)(void *ctx);
     /* The sink's state may hold effects of inputs that were rolled back: rebuild it from
      * the store (called in the writer thread, outside any transaction). */
     void (*rebuild)(void *ctx);
