@@ -28,8 +28,8 @@ static void usage(FILE *out)
             "                       a free port, printed at start)\n"
             "  --config FILE        configuration file (see docs/configuration.md)\n"
             "  --threads N          HTTP threads (default: 2)\n"
-            "  --web DIR            console files to serve (default: web/ beside the binary's\n"
-            "                       source tree when found)\n"
+            "  --web DIR            console files to serve (default: ../web beside the binary,\n"
+            "                       then ../share/vigie/web, then the source tree's web/)\n"
             "  -h, --help           this help\n\n"
             "Stops cleanly on SIGINT or SIGTERM, after committing what it acknowledged.\n");
 }
@@ -72,6 +72,13 @@ int cmd_serve(int argc, char **argv)
     if (!db) db = "vigie.db";
     if (!listen) listen = "127.0.0.1:8080";
     if (!threads) threads = (int)config_threads;
+    /* The console: --web DIR, or web/ found beside the binary (docs/console.md). */
+    char web_default[4096];
+    if (web && http_static_check_root(web, &e) < 0) {
+        config_free(cfg);
+        return cmd_fail("serve", "%s", e.msg);
+    }
+    if (!web && http_static_default_root(web_default, sizeof web_default) == 0) web = web_default;
 
     /* Threads started from here inherit the blocked signals; main waits for them. */
     sigset_t stop_signals;
@@ -116,6 +123,10 @@ int cmd_serve(int argc, char **argv)
     char host[128];
     snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
     printf("vigie: serving http://%s:%d/ (database %s)\n", host, http_server_port(srv), db);
+    if (web)
+        log_info("serve: console files from %s", web);
+    else
+        log_warn("serve: no console files found (web/); start with --web DIR to serve them");
     fflush(stdout);
     int sig;
     sigwait(&stop_signals, &sig);

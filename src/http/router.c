@@ -31,6 +31,10 @@ static const struct http_route routes[] = {
     {"POST", "/fhir/{}", http_fhir_create, NULL, AUTH_ANY_USER},
     {"PUT", "/fhir/{}/{}", http_fhir_update, NULL, AUTH_ANY_USER},
     {"GET", "/fhir/{}/{}", http_fhir_read, NULL, AUTH_CLINICAL},
+    /* The console (web/): last, so that every path above wins. */
+    {"GET", "/", http_static_file, NULL, 0},
+    {"GET", "/{}", http_static_file, NULL, 0},
+    {"GET", "/{}/{}", http_static_file, NULL, 0},
 };
 
 /* Matches one pattern; params get copies of the {} segments. */

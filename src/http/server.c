@@ -1,4 +1,5 @@
 #include "http/http_int.h"
+#include "http/stream.h"
 #include "core/instant.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -192,6 +193,10 @@ static bool authorize(struct http_request *r)
     const char *header = http_header(r, "Authorization");
     const char *token = NULL;
     if (header && !strncasecmp(header, "Bearer ", 7)) token = header + 7;
+    /* A browser's EventSource cannot send headers: the live stream alone also takes the
+     * token from ?access_token= (RFC 6750 §2.3). Nowhere else, so a token copied into a
+     * link opens nothing but a read-only stream (query strings are never logged). */
+    if (!token && r->route->handler == http_api_stream) token = http_query(r, "access_token");
     store *s = http_reader(r);
     verr e;
     int rc = s ? auth_authenticate(s, token, instant_now_ms(), &r->who, &e) : -1;

@@ -37,6 +37,12 @@ struct http_app {
 
 /* Starts listening on host:port ("127.0.0.1:8080"; port 0 picks a free one). */
 http_server *http_server_start(struct http_app *app, const char *listen, verr *e);
+/* The console's files: the default web root (web/ of the source tree beside a build
+ * directory, then ../share/vigie/web beside an installed binary, then the source tree the
+ * binary was built from) into out; -1 when none is found. http_static_check_root says why
+ * a --web DIR cannot serve (not a directory, no index.html). */
+int http_static_default_root(char *out, size_t n);
+int http_static_check_root(const char *dir, verr *e);
 /* The port actually bound. */
 int http_server_port(http_server *srv);
 void http_server_stop(http_server *srv);
