@@ -49,6 +49,10 @@ void http_api_case_action(struct http_request *r);
 void http_api_case_close(struct http_request *r);
 void http_api_case_reopen(struct http_request *r);
 void http_api_evaluation(struct http_request *r);
+/* Patients (api_patients.c) */
+void http_api_timeline(struct http_request *r);
+void http_api_thresholds_get(struct http_request *r);
+void http_api_thresholds_put(struct http_request *r);
 /* The console's files (static_files.c) */
 void http_static_file(struct http_request *r);
 /* Operations (ops_endpoints.c) */

@@ -22,6 +22,9 @@ static const struct http_route routes[] = {
     {"POST", "/api/cases/{}/actions", http_api_case_action, NULL, AUTH_CLINICAL},
     {"POST", "/api/cases/{}/close", http_api_case_close, NULL, AUTH_CLINICAL},
     {"POST", "/api/cases/{}/reopen", http_api_case_reopen, NULL, AUTH_CLINICAL},
+    {"GET", "/api/patients/{}/timeline", http_api_timeline, NULL, AUTH_CLINICAL},
+    {"GET", "/api/patients/{}/thresholds", http_api_thresholds_get, NULL, AUTH_CLINICAL},
+    {"PUT", "/api/patients/{}/thresholds", http_api_thresholds_put, NULL, AUTH_CLINICAL},
     {"GET", "/api/evaluation", http_api_evaluation, NULL,
      AUTH_CLINICAL | AUTH_BIT(ROLE_PLANNER) | AUTH_BIT(ROLE_ADMIN)},
     /* Writes are open to every role; each resource's patient is then checked. */

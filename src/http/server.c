@@ -446,7 +446,7 @@ static void respond_from_ingest(struct http_request *r)
     ingest_write_response(req, &b);
     int status = ingest_response_status(req);
     if (req->body == BODY_RESOURCE && req->count && req->items[0].id[0] && status < 300) {
-        const char *type = json_string_value(json_object_get(req->items[0].json, "resourceType"));
+        const char *type = ingest_item_type_name(req->items[0].type);
         char location[200];
         snprintf(location, sizeof location, "/fhir/%s/%s/_history/%d", type ? type : "",
                  req->items[0].id, req->items[0].version ? req->items[0].version : 1);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "auth/auth.h"
+#include "core/arena.h"
 #include "core/buf.h"
 #include "fhir/fhir.h"
 #include "store/store.h"
@@ -89,6 +90,7 @@ struct ingest_item {
                                   (inside the request's raw bytes), or a serialisation */
     size_t text_len;
     char *text_owned;          /* the serialisation, when text is not the received bytes */
+    const char *client_id;     /* the resource's own "id", if any (kept after json is freed) */
     int id_form;               /* enum fhir_id_form: how `id` relates to `text` */
     bool keep_id;              /* PUT or import: the id is the client's */
     union {
@@ -118,6 +120,7 @@ struct ingest_request {
     bool transaction;          /* all or nothing */
     struct ingest_item *items;
     size_t count, cap;
+    arena strings;             /* strings kept from freed JSON trees (observations) */
     struct fhir_outcome outcome;  /* request-level issues (malformed body, refused bundle) */
     const char *raw;           /* the bytes received (borrowed until the job is done) */
     size_t raw_len;
@@ -149,6 +152,9 @@ int ingest_prepare_ndjson(struct ingest_request *req, const char *raw, size_t n,
                           int64_t first_line);
 /* True when at least one item will be applied. */
 bool ingest_request_has_work(const struct ingest_request *req);
+
+/* "Observation", "Patient", ... (NULL for ITEM_INVALID). */
+const char *ingest_item_type_name(enum ingest_item_type type);
 
 /* HTTP status for the whole request after it was applied (or refused). */
 int ingest_response_status(const struct ingest_request *req);

@@ -405,6 +405,46 @@ int store_case_items(store *s, int64_t case_id,
     return rc == SQLITE_DONE ? 0 : fail(db, e, "case items");
 }
 
+int store_patient_fired(store *s, int64_t patient_key, int64_t from_ms,
+                        int (*fn)(void *arg, const char *observation_id), void *arg, verr *e)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st = prepare(db,
+                               "SELECT DISTINCT o.id FROM event ev JOIN event_source es ON "
+                               "es.event_seq = ev.seq JOIN observation o ON o.seq = es.source_seq "
+                               "WHERE ev.patient_key = ? AND ev.withdrawn = 0 AND o.effective >= ?",
+                               e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, patient_key);
+    sqlite3_bind_int64(st, 2, from_ms);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(arg, (const char *)sqlite3_column_text(st, 0)) != 0) break;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "fired");
+}
+
+int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
+                               int (*fn)(void *arg, const char *json, size_t len), void *arg,
+                               verr *e)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st = prepare(db,
+                               "SELECT resource FROM resource WHERE patient_key = ? AND type = ? "
+                               "AND current = 1 ORDER BY seq",
+                               e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, patient_key);
+    bind_text(st, 2, type);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(arg, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)) !=
+            0)
+            break;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "resources");
+}
+
 /* ---- Overrides, feed -------------------------------------------------------------------- */
 
 int store_override_add(store *s, int64_t patient_key, const char *json, const char *who,

@@ -351,6 +351,14 @@ int store_case_items(store *s, int64_t case_id,
                      int (*fn)(void *arg, const struct store_case_item *item), void *arg,
                      verr *e);
 
+/* Ids of the patient's observations that raised a standing event, measured since from_ms. */
+int store_patient_fired(store *s, int64_t patient_key, int64_t from_ms,
+                        int (*fn)(void *arg, const char *observation_id), void *arg, verr *e);
+/* Current resources of a type about a patient (JSON text), oldest first. */
+int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
+                               int (*fn)(void *arg, const char *json, size_t len), void *arg,
+                               verr *e);
+
 /* Threshold overrides: every change is kept (who, when); the latest applies. */
 int store_override_add(store *s, int64_t patient_key, const char *json, const char *who,
                        int64_t at_ms, verr *e);
