@@ -76,6 +76,26 @@ async function putPatient(user, id) {
   check(r.status === 201 || r.status === 200, `PUT Patient/${id}: ${r.status} ${r.text}`);
 }
 
+// The registry (territories, quotas, enrolment) when the server has it: T01 in Normandie
+// (region 28) with p-b1 and p-b3 enrolled, T02 in Île-de-France. Returns false without it.
+async function setUpRegistry() {
+  const admin = await server.tokenOf('admin');
+  const territory = (body) => server.call('POST', '/api/territories', { token: admin, body });
+  const first = await territory({ id: 'T01', name: "Pays d'Ouche", region: '28', communes: ['27229'], quota: 20 });
+  if (first.status === 404 || first.status === 405) return false;
+  check(first.status === 201, `POST /api/territories: ${first.status} ${first.text}`);
+  const second = await territory({ id: 'T02', name: 'Paris 20e', region: '11', communes: ['75120'], quota: 10 });
+  check(second.status === 201, `POST /api/territories T02: ${second.status} ${second.text}`);
+  const enrol = async (t, patient, condition) => {
+    const r = await server.call('POST', `/api/territories/${t}/patients`, { token: admin, body: { patient, conditions: [condition], expected: [{ kind: 'weight', per_day: 1 }] } });
+    check(r.status === 201, `enrol ${patient}: ${r.status} ${r.text}`);
+  };
+  await enrol('T01', 'p-b1', '84114007');
+  await enrol('T01', 'p-b3', '13645005');
+  await enrol('T02', 'p-b2', '44054006');
+  return true;
+}
+
 // ---- Scenarios --------------------------------------------------------------------------
 
 const state = {};
@@ -121,6 +141,7 @@ scenario('coord1 logs in (French by default) and sees the live queue', async () 
   await putPatient('nurse1', 'p-b1');
   await putPatient('nurse1', 'p-b3');
   await putPatient('nurse2', 'p-b2');
+  state.registry = await setUpRegistry();
   await postObservations('nurse1', quietWeek('p-b1', Date.now()));
   const page = await newPage('coord1');
   await page.goto(server.base + '/');
@@ -236,6 +257,12 @@ scenario('the territory view: open cases and evaluation figures as charts', asyn
   const closed = await page.textContent('[data-figure=closed] .figure-value');
   check(closed.trim() === '1', `one closed case in the figures (${closed})`);
   check(await page.$('.mini-cases a'), 'the open case is listed');
+  if (state.registry) {
+    await page.waitForSelector('.patients-table tr[data-patient=p-b1]');
+    check((await page.textContent('.patients-table tr[data-patient=p-b1]')).includes('Insuffisance cardiaque'), 'the condition in words');
+  } else {
+    await page.waitForSelector('.territory-view .block:not([aria-busy]) .hint');
+  }
   await shot(page, 'territory');
 });
 
@@ -252,14 +279,17 @@ scenario('the thresholds editor: a coordinator sets and clears a patient thresho
   await page.click('.case-thresholds summary');
   await page.fill('#th-glucose_level2_below', '60');
   await page.click('.threshold-form button[type=submit]');
-  await page.waitForSelector('.threshold-form .form-message:not(.error)');
+  await page.waitForSelector('.threshold-form .form-message:not(.error):has-text("enregistrés")');
+  check(/coord1/.test(await page.textContent('.threshold-form .hint')), 'who set them is shown');
+  await page.waitForSelector('figure.chart-glucose .threshold-label:has-text("< 60")');
   await page.fill('#th-glucose_level2_below', '20');
   await page.click('.threshold-form button[type=submit]');
   await page.waitForSelector('.threshold-form .form-message.error');
   check(await page.getAttribute('#th-glucose_level2_below', 'aria-invalid') === 'true', 'the wrong field is marked');
   await shot(page, 'thresholds');
   await page.click('.threshold-form button.secondary');
-  await page.waitForSelector('.threshold-form .form-message:not(.error)');
+  await page.waitForSelector('.threshold-form .form-message:not(.error):has-text("rétablis")');
+  check(await page.inputValue('#th-glucose_level2_below') === '', 'the override is gone');
 });
 
 scenario('reports and requests: a caregiver reports, a nurse asks for a stat tele-expertise that reaches the queue', async () => {
@@ -293,6 +323,15 @@ scenario('the programme view for planners', async () => {
   await page.waitForSelector('.programme-view');
   await page.waitForSelector('.programme-view .block:not([aria-busy])');
   check(!(await page.$('#nav a[href="#/queue"]')), 'a planner has no queue');
+  if (state.registry) {
+    const row = await page.waitForSelector('.region[data-region="28"] tr[data-territory=T01]');
+    const text = await row.textContent();
+    check(/2 \/ 20/.test(text), `enrolled against quota: ${text}`);
+    check(/Insuffisance cardiaque 1/.test(text) && /BPCO 1/.test(text), `by condition: ${text}`);
+    check(!(await page.$('.region[data-region="11"]')), "another region's territories stay out of a T01 planner's view");
+  } else {
+    check(/registre/.test(await page.textContent('.programme-view .block')), 'says the registry is missing');
+  }
   await shot(page, 'programme');
 });
 
@@ -308,6 +347,9 @@ scenario('a tablet: the queue and the case fit the width, keys and taps work', a
   const caseOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(caseOverflow <= 0, `the case fits (${caseOverflow} px)`);
   await shot(page, 'tablet-case');
+  await page.click('#theme-button');
+  await page.waitForSelector('html[data-theme=dark]');
+  await shot(page, 'tablet-case-night');
 });
 
 scenario('no script error nor refused resource in any page', async () => {

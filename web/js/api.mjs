@@ -112,3 +112,10 @@ export function me() {
   const s = session();
   return s ? s.me : null;
 }
+
+// The list in an answer: the answer itself, or its first member among `keys` that is a list.
+export function listFrom(answer, keys) {
+  if (Array.isArray(answer)) return answer;
+  for (const k of keys) if (answer && Array.isArray(answer[k])) return answer[k];
+  return [];
+}

@@ -50,6 +50,7 @@ export function renderCase(main, id, { navigate, status }) {
   const coordinator = user.role === 'coordinator';
   let data = null;
   let closeOpen = false;
+  let closing = null; // the close form while open
   let busy = false;
   const head = h('div', { class: 'case-head' });
   const actions = h('div', { class: 'case-actions', role: 'group', 'aria-label': t('case.actions') });
@@ -140,8 +141,11 @@ export function renderCase(main, id, { navigate, status }) {
       buttons.push(h('button', { type: 'button', class: 'secondary', 'data-action': 'close', 'aria-keyshortcuts': 'x', onclick: () => { closeOpen = true; renderActions(); actions.querySelector('input[name=outcome]').focus(); } }, t('case.close')));
     }
     if (!coordinator && c.state !== 'closed') buttons.push(h('p', { class: 'hint' }, t('case.coordinators_only')));
+    // the close form survives a reload of the case (another change came live meanwhile)
+    if (!closeOpen || c.state === 'closed') closing = null;
+    else if (!closing) closing = closeForm();
     mount(actions, buttons,
-      closeOpen && c.state !== 'closed' ? closeForm() : null,
+      closing,
       coordinator && c.state === 'closed' ? reopenForm() : null);
   }
 

@@ -174,10 +174,27 @@ export function timelineChart({ kind, series, fired, from, thresholds, now, to: 
     decor.push(svg('rect', { class: 'band', x: M.left, width: W - M.left - M.right, y: y(top), height: y(bottom) - y(top) }));
     decor.push(svg('text', { class: 'band-label', x: M.left + 4, y: y(top) + 12 }, b.label));
   }
+  // labels sit above their line at the right; one too close to another moves left of it
+  const placed = [];
+  const labelAt = (value, text) => {
+    const width = text.length * 7;
+    let right = W - M.right - 4;
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const p of placed) {
+        if (Math.abs(p.y - y(value)) < 14 && right > p.right - p.width - 6 && right - width < p.right + 6) {
+          right = p.right - p.width - 10;
+          moved = true;
+        }
+      }
+    }
+    placed.push({ y: y(value), right, width });
+    return right;
+  };
   for (const l of lines) {
     if (!inside(l.value)) continue;
     decor.push(svg('line', { class: `threshold cat-${l.category}`, x1: M.left, x2: W - M.right, y1: y(l.value), y2: y(l.value) }));
-    decor.push(svg('text', { class: `threshold-label cat-${l.category}`, x: W - M.right - 4, y: y(l.value) - 4, 'text-anchor': 'end' }, l.label));
+    decor.push(svg('text', { class: `threshold-label cat-${l.category}`, x: labelAt(l.value, l.label), y: y(l.value) - 4, 'text-anchor': 'end' }, l.label));
   }
   if (limit.length) {
     const d = limit.filter((s) => inside(s.value)).map((s) => `M${x(Math.max(s.from, from))},${y(s.value)}H${x(Math.min(s.to, to))}`).join('');

@@ -2,16 +2,10 @@
 // enrolment against its quota and its patients by condition, from the registry
 // (GET /api/programme, else GET /api/territories grouped by region).
 
-import { get, me } from './api.mjs';
+import { get, listFrom, me } from './api.mjs';
 import { h, mount, svg } from './dom.mjs';
 import { formatNumber, formatPercent, t, tOr } from './i18n.mjs';
 import { errorText } from './case.mjs';
-
-function listFrom(answer, keys) {
-  if (Array.isArray(answer)) return answer;
-  for (const k of keys) if (answer && Array.isArray(answer[k])) return answer[k];
-  return [];
-}
 
 // Conditions as {code: count} whatever the answer's form.
 function conditionsOf(territory) {
@@ -27,7 +21,7 @@ function conditionsOf(territory) {
 // Regions with their territories, from either answer.
 function regionsFrom(answer) {
   const regions = listFrom(answer, ['regions']);
-  if (regions.length) return regions.map((r) => ({ code: r.code || r.region, name: r.name || '', territories: listFrom(r, ['territories']) }));
+  if (regions.length) return regions.map((r) => ({ ...r, code: r.code || r.region, name: r.name || '', territories: listFrom(r, ['territories']) }));
   const byRegion = new Map();
   for (const tr of listFrom(answer, ['territories'])) {
     const code = tr.region || '?';
@@ -41,15 +35,16 @@ function quotaBar(enrolled, quota) {
   const share = quota > 0 ? Math.min(enrolled / quota, 1) : 0;
   return svg('svg', { class: 'quota-bar', viewBox: '0 0 100 10', 'aria-hidden': 'true', preserveAspectRatio: 'none' },
     svg('rect', { class: 'quota-track', x: 0, y: 0, width: 100, height: 10, rx: 2 }),
-    svg('rect', { class: ['quota-fill', enrolled > quota && quota > 0 ? 'full' : ''].join(' '), x: 0, y: 0, width: share * 100, height: 10, rx: 2 }));
+    svg('rect', { class: ['quota-fill', enrolled >= quota && quota > 0 ? 'full' : ''].join(' '), x: 0, y: 0, width: share * 100, height: 10, rx: 2 }));
 }
 
 function regionTable(region) {
-  const totalEnrolled = region.territories.reduce((s, x) => s + (x.enrolled || 0), 0);
-  const totalQuota = region.territories.reduce((s, x) => s + (x.quota > 0 ? x.quota : 0), 0);
+  // the region's totals as the server gives them, else summed here
+  const totalEnrolled = region.enrolled ?? region.territories.reduce((s, x) => s + (x.enrolled || 0), 0);
+  const totalQuota = region.quota !== undefined ? region.quota : region.territories.reduce((s, x) => s + (x.quota > 0 ? x.quota : 0), 0);
   return h('section', { class: 'region', 'aria-labelledby': `region-${region.code}`, 'data-region': region.code },
     h('h2', { id: `region-${region.code}` }, region.name ? `${region.name} (${region.code})` : t('programme.region', { code: region.code }),
-      ' ', h('span', { class: 'region-total' }, t('programme.total', { enrolled: totalEnrolled, quota: totalQuota }))),
+      ' ', h('span', { class: 'region-total' }, totalQuota === null ? t('programme.enrolled_no_quota', { enrolled: totalEnrolled }) : t('programme.total', { enrolled: totalEnrolled, quota: totalQuota }))),
     h('table', { class: 'programme-table' },
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, t('programme.territory')),
@@ -79,7 +74,10 @@ export function renderProgramme(main) {
     .catch((e) => (e.status === 404 || e.status === 405 ? get('api/territories') : Promise.reject(e)))
     .then((answer) => {
       const regions = regionsFrom(answer);
-      mount(body, regions.length ? regions.map(regionTable) : h('p', { class: 'empty' }, t('programme.empty')));
+      const total = typeof answer.enrolled === 'number'
+        ? h('p', { class: 'programme-total' }, answer.quota === null ? t('programme.enrolled_no_quota', { enrolled: answer.enrolled }) : t('programme.total', { enrolled: answer.enrolled, quota: answer.quota }))
+        : null;
+      mount(body, total, regions.length ? regions.map(regionTable) : h('p', { class: 'empty' }, t('programme.empty')));
     })
     .catch((e) => mount(body, h('p', { class: 'hint' }, e.status === 404 || e.status === 405 ? t('territory.registry_missing') : errorText(e))))
     .finally(() => body.removeAttribute('aria-busy'));

@@ -2,9 +2,9 @@
 // (GET /api/evaluation) as charts: alerts per patient-month and time to claim and to close
 // by category, outcomes of closed cases.
 
-import { get, me } from './api.mjs';
+import { get, listFrom, me } from './api.mjs';
 import { h, mount } from './dom.mjs';
-import { formatDateTime, formatNumber, formatPercent, formatSeconds, t } from './i18n.mjs';
+import { formatDateTime, formatNumber, formatPercent, formatSeconds, t, tOr } from './i18n.mjs';
 import { onChange, queue } from './live.mjs';
 import { barChart } from './bars.mjs';
 import { categoryBadge, deadlineEl, OUTCOMES, outcomeName, stateText } from './labels.mjs';
@@ -40,22 +40,22 @@ function evaluationBlock(ev) {
         bars: OUTCOMES.map((o) => ({ label: outcomeName(o), value: (ev.outcomes || {})[o] || 0, text: formatNumber((ev.outcomes || {})[o] || 0, 0) })) })));
 }
 
-// Enrolled patients from the registry (GET /api/territories/{id}/patients); the answer may
-// be a list or an object holding one.
-function listFrom(answer, keys) {
-  if (Array.isArray(answer)) return answer;
-  for (const k of keys) if (answer && Array.isArray(answer[k])) return answer[k];
-  return [];
-}
-
 function patientsBlock(answer) {
   const rows = listFrom(answer, ['patients', 'enrolments', 'enrolled']);
   if (!rows.length) return h('p', { class: 'empty' }, t('territory.no_patients'));
+  const condition = (c) => (typeof c === 'string' ? tOr(`condition.${c}`, c) : c.display || tOr(`condition.${c.code}`, c.code));
+  const expected = (e) => `${t(`kind.${e.kind}`)} ×${formatNumber(e.per_day, 1)}/${t('unit.day_letter')}`;
   return h('table', { class: 'patients-table' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('territory.patient')), h('th', { scope: 'col' }, t('territory.conditions')), h('th', { scope: 'col' }, t('territory.since')))),
-    h('tbody', {}, rows.map((p) => h('tr', {},
-      h('td', {}, typeof p === 'string' ? p : p.patient || p.id),
-      h('td', {}, (p.conditions || []).map((c) => (typeof c === 'string' ? c : c.display || c.code)).join(', ')),
+    h('caption', { class: 'sr-only' }, t('territory.patients')),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('territory.patient')),
+      h('th', { scope: 'col' }, t('territory.conditions')),
+      h('th', { scope: 'col' }, t('territory.expected')),
+      h('th', { scope: 'col' }, t('territory.since')))),
+    h('tbody', {}, rows.map((p) => h('tr', { 'data-patient': typeof p === 'string' ? p : p.patient || p.id },
+      h('th', { scope: 'row' }, typeof p === 'string' ? p : p.patient || p.id),
+      h('td', {}, (p.conditions || []).map(condition).join(', ')),
+      h('td', {}, (p.expected || []).map(expected).join(', ')),
       h('td', {}, p.start ? formatDateTime(p.start) : '')))));
 }
 

@@ -72,6 +72,7 @@ export function thresholdsSection(el, patient, onSaved) {
 
   async function save(reset) {
     const body = {};
+    say('');
     for (const input of inputs.values()) input.removeAttribute('aria-invalid');
     if (!reset) {
       for (const [key, input] of inputs) {
@@ -86,7 +87,9 @@ export function thresholdsSection(el, patient, onSaved) {
       say(t(reset ? 'threshold.reset_done' : 'threshold.saved'));
       if (onSaved) onSaved();
     } catch (e) {
-      const key = e.field && e.field.replace(/^.*\./, '');
+      // the error names the key in `field`, or first in its message ("weight_gain_kg: ...")
+      const named = /^(\w+):/.exec(e.message || '');
+      const key = e.field ? e.field.replace(/^.*\./, '') : named && named[1];
       const input = key && inputs.get(key);
       if (input) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
       say(e.message, true);
