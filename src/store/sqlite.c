@@ -5,6 +5,7 @@
 #include "core/mem.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -201,8 +202,17 @@ static int migrate(store *s, verr *e)
     return 0;
 }
 
+/* Once per process, before SQLite initialises: no global memory statistics (they take a
+ * mutex on every allocation, and each connection is used by one thread at a time). */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 store *store_open(const char *target, enum store_access access, verr *e)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, sqlite_configure);
     if (sodium_init() < 0) {
         verr_fail(e, "libsodium could not initialise");
         return NULL;
