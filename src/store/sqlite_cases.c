@@ -32,26 +32,8 @@ static int done(sqlite3 *db, sqlite3_stmt *st, verr *e, const char *what)
     return 0;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
 
-static void bind_time(sqlite3_stmt *st, int i, int64_t ms)
-{
-    if (ms == STORE_NO_TIME)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, ms);
-}
 
-static int64_t column_time(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? STORE_NO_TIME : sqlite3_column_int64(st, i);
-}
 
 static void column_copy(sqlite3_stmt *st, int i, char *out, size_t n)
 {
