@@ -161,6 +161,7 @@ static void resource_subject_and_authored(void **state)
     json_t *qr = qr_valid();
     json_object_set_new(qr, "resourceType", json_string("Questionnaire"));
     struct fhir_outcome oo = refused(qr);
+    assert_string_equal(oo.issues[0].expression, "resourceType");
     fhir_outcome_free(&oo);
 
     qr = qr_valid();

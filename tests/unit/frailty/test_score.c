@@ -1,5 +1,7 @@
 /* Scoring: every domain at, under and over its threshold; the age rule; the case text. */
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -271,6 +273,32 @@ static void result_json(void **state)
     buf_free(&out);
 }
 
+/* The example of docs/frailty.md is valid and scores as the page implies. */
+static void documented_example(void **state)
+{
+    (void)state;
+    const char *root = getenv("VIGIE_SOURCE_ROOT");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/frailty.md", root ? root : ".");
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("cannot open %s", path);
+    static char text[64 * 1024];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    char *start = strstr(text, "```json\n{\"resourceType\": \"QuestionnaireResponse\"");
+    assert_non_null(start);
+    start += strlen("```json\n");
+    char *end = strstr(start, "```");
+    assert_non_null(end);
+    json_t *qr = json_loadb(start, (size_t)(end - start), 0, NULL);
+    assert_non_null(qr);
+    struct frailty_result r;
+    score_ok(qr, &r);
+    assert_int_equal(r.positive_mask,
+                     FRAILTY_BIT(FRAILTY_COGNITION) | FRAILTY_BIT(FRAILTY_MOBILITY));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +310,7 @@ int main(void)
         cmocka_unit_test(age_sixty_and_over),
         cmocka_unit_test(case_reason_text),
         cmocka_unit_test(result_json),
+        cmocka_unit_test(documented_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
