@@ -34,6 +34,7 @@ enum stmt_id {
     ST_OBS_BY_IDENT,
     ST_OBS_SAME,
     ST_OBS_BY_ID,
+    ST_OBS_BY_SEQ,
     ST_OBS_INSERT,
     ST_OBS_SUPERSEDE,
     ST_OBS_READ,
@@ -81,10 +82,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                     "kind = ? AND effective IS ? AND current = 1 AND code = ? AND "
                     "coalesce(code_system, '') = coalesce(?, '') AND value IS ? AND value2 IS ?",
     [ST_OBS_BY_ID] = "SELECT " OBS_REF_COLUMNS " FROM observation WHERE id = ? AND current = 1",
+    [ST_OBS_BY_SEQ] = "SELECT " OBS_REF_COLUMNS " FROM observation WHERE seq = ?",
     [ST_OBS_INSERT] = "INSERT INTO observation(seq, id, version, current, patient_key, kind, "
                       "code_system, code, effective, precision, value, value2, status, triage, "
-                      "ident, received_at, log_id, log_entry, id_form, resource) VALUES "
-                      "(?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      "ident, received_at, log_id, log_entry, id_form, replaces, resource) "
+                      "VALUES (?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_OBS_SUPERSEDE] = "UPDATE observation SET current = 0 WHERE seq = ?",
     [ST_OBS_READ] = "SELECT resource, patient_key, id_form FROM observation WHERE id = ? AND "
                     "current = 1",
@@ -673,6 +675,14 @@ int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out,
     return obs_lookup(s, st, out, e);
 }
 
+int store_observation_by_seq(store *s, int64_t seq, struct store_obs_ref *out, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_OBS_BY_SEQ, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, seq);
+    return obs_lookup(s, st, out, e);
+}
+
 int store_observation_insert(store *s, const struct store_observation *o, verr *e)
 {
     sqlite3_stmt *st = stmt(s, ST_OBS_INSERT, e);
@@ -698,7 +708,11 @@ int store_observation_insert(store *s, const struct store_observation *o, verr *
     sqlite3_bind_int64(st, 16, o->log_id);
     sqlite3_bind_int64(st, 17, o->log_entry);
     sqlite3_bind_int(st, 18, o->id_form);
-    sqlite3_bind_text(st, 19, o->resource, (int)o->resource_len, SQLITE_STATIC);
+    if (o->replaces)
+        sqlite3_bind_int64(st, 19, o->replaces);
+    else
+        sqlite3_bind_null(st, 19);
+    sqlite3_bind_text(st, 20, o->resource, (int)o->resource_len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
