@@ -202,6 +202,16 @@ int frailty_case_detail(const struct frailty_result *result, const struct frailt
 int frailty_result_write_json(const struct frailty_result *result,
                               const struct frailty_decline *decline, buf *out);
 
+/* The triage event (DESIGN.md §9 event JSON) for a screening that needs a case:
+ *   {"patient":"Patient/p-001","category":3,"nature":"chronic","rule":"frailty",
+ *    "reason":"frailty: domain mobility — step 2 assessment","at":"<authored, UTC>",
+ *    "sources":["QuestionnaireResponse/qr-1"],"detail":<frailty_result_write_json>}
+ * `patient_ref` and `source_ref` are references ("Patient/p-001"); at_ms is the response's
+ * authored_ms (clinical time). Returns -1 when no case is needed or `out` is full. */
+int frailty_event_write_json(const struct frailty_result *result,
+                             const struct frailty_decline *decline, const char *patient_ref,
+                             const char *source_ref, int64_t at_ms, buf *out);
+
 /* ---- Territory figures and worklist ---------------------------------------------------- */
 
 /* One stored screening: the caller lists a territory's screenings (any number per patient,

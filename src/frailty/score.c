@@ -267,3 +267,23 @@ int frailty_result_write_json(const struct frailty_result *result,
     rc |= buf_putc(out, '}');
     return rc ? -1 : 0;
 }
+
+int frailty_event_write_json(const struct frailty_result *result,
+                             const struct frailty_decline *decline, const char *patient_ref,
+                             const char *source_ref, int64_t at_ms, buf *out)
+{
+    char reason[256], at[40];
+    if (frailty_case_reason(result, reason, sizeof reason) < 0) return -1;
+    instant_format_utc(at_ms, at);
+    int rc = buf_puts(out, "{\"patient\":");
+    rc |= buf_append_json_string(out, patient_ref, strlen(patient_ref));
+    rc |= buf_printf(out, ",\"category\":%d,\"nature\":\"%s\",\"rule\":\"%s\",\"reason\":",
+                     FRAILTY_CASE_CATEGORY, FRAILTY_CASE_NATURE, FRAILTY_RULE);
+    rc |= buf_append_json_string(out, reason, strlen(reason));
+    rc |= buf_printf(out, ",\"at\":\"%s\",\"sources\":[", at);
+    rc |= buf_append_json_string(out, source_ref, strlen(source_ref));
+    rc |= buf_puts(out, "],\"detail\":");
+    rc |= frailty_result_write_json(result, decline, out);
+    rc |= buf_putc(out, '}');
+    return rc ? -1 : 0;
+}

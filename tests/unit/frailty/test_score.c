@@ -273,6 +273,39 @@ static void result_json(void **state)
     buf_free(&out);
 }
 
+static void event_json(void **state)
+{
+    (void)state;
+    struct frailty_result r;
+    buf out;
+    buf_init(&out, 16 * 1024);
+    score_ok(qr_valid(), &r);
+    assert_int_equal(frailty_event_write_json(&r, NULL, "Patient/p-001",
+                                              "QuestionnaireResponse/qr-1", 1772607600000LL, &out),
+                     -1);
+    json_t *qr = qr_valid();
+    qr_bool(qr, "vision.eye-problems", 1);
+    score_ok(qr, &r);
+    assert_int_equal(frailty_event_write_json(&r, NULL, "Patient/p-001",
+                                              "QuestionnaireResponse/qr-1", 1772607600000LL, &out),
+                     0);
+    json_t *j = json_loads(buf_cstr(&out), JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "patient")), "Patient/p-001");
+    assert_int_equal(json_integer_value(json_object_get(j, "category")), 3);
+    assert_string_equal(json_string_value(json_object_get(j, "nature")), "chronic");
+    assert_string_equal(json_string_value(json_object_get(j, "rule")), "frailty");
+    assert_string_equal(json_string_value(json_object_get(j, "reason")),
+                        "frailty: domain vision — step 2 assessment");
+    assert_string_equal(json_string_value(json_object_get(j, "at")), "2026-03-04T07:00:00Z");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "sources"), 0)),
+                        "QuestionnaireResponse/qr-1");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "detail"), "next_due")), "2026-07-04");
+    json_decref(j);
+    buf_free(&out);
+}
+
 /* The example of docs/frailty.md is valid and scores as the page implies. */
 static void documented_example(void **state)
 {
@@ -310,6 +343,7 @@ int main(void)
         cmocka_unit_test(age_sixty_and_over),
         cmocka_unit_test(case_reason_text),
         cmocka_unit_test(result_json),
+        cmocka_unit_test(event_json),
         cmocka_unit_test(documented_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
