@@ -108,6 +108,11 @@ struct frailty_response {
 int frailty_response_parse(json_t *res, const struct fhir_limits *limits,
                            struct frailty_response *out, struct fhir_outcome *oo);
 
+/* The answers as a short canonical text ("t1p1r3c1s10.5w0k-a0e0R1L1d0i0"), for the
+ * content identity that finds a screening sent twice (hash it with the patient, authored
+ * and status, as the ingest does for other resources). */
+void frailty_answers_identity(const struct frailty_answers *answers, char out[96]);
+
 /* ---- Scoring --------------------------------------------------------------------------- */
 
 /* Passed as birth_date_ms when the Patient has no birthDate (equals STORE_NO_TIME). */

@@ -446,3 +446,14 @@ int frailty_response_parse(json_t *res, const struct fhir_limits *limits,
         if (oo->issues[i].severity <= FHIR_ERROR) return -1;
     return bad ? -1 : 0;
 }
+
+void frailty_answers_identity(const struct frailty_answers *a, char out[96])
+{
+    char seconds[32] = "-", kg[32] = "-";
+    if (!isnan(a->chair_rise_seconds)) frailty_format_number(a->chair_rise_seconds, seconds);
+    if (!isnan(a->weight_loss_kg)) frailty_format_number(a->weight_loss_kg, kg);
+    snprintf(out, 96, "t%dp%dr%dc%ds%sw%dk%sa%de%dR%dL%dd%di%d", a->oriented_in_time,
+             a->oriented_in_place, a->words_recalled, a->chair_rise_completed, seconds,
+             a->weight_loss, kg, a->appetite_loss, a->vision_problems, a->whisper_right_heard,
+             a->whisper_left_heard, a->feeling_down, a->little_interest);
+}

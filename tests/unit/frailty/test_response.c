@@ -364,6 +364,31 @@ static void outcome_json_names_the_item(void **state)
     fhir_outcome_free(&oo);
 }
 
+static void answers_identity(void **state)
+{
+    (void)state;
+    struct frailty_response a, b;
+    struct fhir_outcome oo;
+    fhir_outcome_init(&oo);
+    json_t *qa = qr_valid(), *qb = qr_valid();
+    assert_int_equal(frailty_response_parse(qa, &test_limits, &a, &oo), 0);
+    assert_int_equal(frailty_response_parse(qb, &test_limits, &b, &oo), 0);
+    char ka[96], kb[96];
+    frailty_answers_identity(&a.answers, ka);
+    frailty_answers_identity(&b.answers, kb);
+    assert_string_equal(ka, "t1p1r3c1s10.5w0k-a0e0R1L1d0i0");
+    assert_string_equal(ka, kb);
+    json_decref(qb);
+    qb = qr_valid();
+    qr_bool(qb, "mood.little-interest", 1);
+    assert_int_equal(frailty_response_parse(qb, &test_limits, &b, &oo), 0);
+    frailty_answers_identity(&b.answers, kb);
+    assert_string_not_equal(ka, kb);
+    json_decref(qa);
+    json_decref(qb);
+    fhir_outcome_free(&oo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +404,7 @@ int main(void)
         cmocka_unit_test(chair_rise_enable_when),
         cmocka_unit_test(weight_answers_disagree_warning),
         cmocka_unit_test(outcome_json_names_the_item),
+        cmocka_unit_test(answers_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
