@@ -219,7 +219,7 @@ store *store_open(const char *target, enum store_access access, verr *e)
     sqlite3_busy_timeout(s->db, 10000);
     /* WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
      * before the client hears about it. */
-    if (exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
+    if (exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 1073741824;"
                 " PRAGMA temp_store = MEMORY",
              e) < 0)
         goto fail;
