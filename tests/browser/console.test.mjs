@@ -356,6 +356,12 @@ scenario('no script error nor refused resource in any page', async () => {
   check(!pageErrors.length, pageErrors.join('\n'));
 });
 
+scenario('the server stops cleanly (no sanitizer report)', async () => {
+  await browser.close();
+  const { status, log } = await server.stop();
+  check(status === 0, `vigie serve exited with ${status}:\n${log.split('\n').slice(-20).join('\n')}`);
+});
+
 // ---- Run ----------------------------------------------------------------------------------
 
 async function main() {
@@ -404,7 +410,7 @@ async function main() {
     }
   }
   await browser.close().catch(() => {});
-  const log = await server.stop();
+  const { log } = await server.stop();
   if (failed) console.log(`# server log:\n${log.split('\n').slice(-30).map((l) => `#   ${l}`).join('\n')}`);
   console.log(`# screenshots in ${artifacts}`);
   process.exit(failed ? 1 : 0);

@@ -66,13 +66,17 @@ export async function startServer(vigie, web) {
     return tokens[user];
   }
 
+  // Stops with SIGTERM; resolves to the exit status (non-zero when the server failed, e.g.
+  // a sanitizer report) and what it wrote on stderr.
+  let exit = null;
+  child.on('exit', (code, signal) => { exit = code ?? 128; if (signal) exit = 128; });
   async function stop() {
-    if (child.exitCode === null) {
+    if (exit === null) {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
     rmSync(dir, { recursive: true, force: true });
-    return log;
+    return { status: exit, log };
   }
 
   return { base, call, tokenOf, stop, log: () => log };

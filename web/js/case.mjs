@@ -27,9 +27,12 @@ function eventItem(item) {
       categoryBadge(ev.category),
       h('strong', { class: 'item-rule' }, ruleName(ev.rule)),
       h('span', { class: 'item-nature' }, t(`nature.${ev.nature}`)),
-      h('time', { datetime: ev.at || item.at }, formatDateTime(ev.at || item.at)),
+      h('time', { datetime: item.at }, formatDateTime(item.at)),
       item.withdrawn ? h('span', { class: 'tag' }, t('case.withdrawn')) : null),
     h('p', { class: 'item-reason' }, ev.reason || ''),
+    // the clinical time, when the reading reached the platform well after it was taken
+    ev.at && Math.abs(Date.parse(ev.at) - Date.parse(item.at)) > 10 * 60000
+      ? h('p', { class: 'item-meta' }, t('case.measured_at', { at: formatDateTime(ev.at) })) : null,
     ev.score !== undefined ? h('p', { class: 'item-meta' }, t('case.score', { score: ev.score })) : null,
     detail ? h('p', { class: 'item-meta' }, detail) : null,
     sources ? h('p', { class: 'item-meta' }, t('case.sources', { list: sources })) : null);

@@ -131,6 +131,7 @@ function renderLogin(reason) {
 async function signOut() {
   live.stop();
   acknowledge();
+  setTitleCount(0);
   await logout().catch(() => {});
   if (view && view.dispose) view.dispose();
   view = null;
@@ -213,7 +214,7 @@ function boot() {
   // any click may unlock the sound (browsers need a gesture)
   document.addEventListener('pointerdown', () => unlockSound(), { once: true });
   onLangChange(() => { translatePage(); if (me()) route(); else renderLogin(); refreshNotices(); });
-  onExpired(() => { live.stop(); acknowledge(); if (view && view.dispose) view.dispose(); view = null; renderLogin(t('login.expired')); });
+  onExpired(() => { live.stop(); acknowledge(); setTitleCount(0); if (view && view.dispose) view.dispose(); view = null; renderLogin(t('login.expired')); });
   setInterval(() => tickDeadlines(document), 1000);
   watchQueue();
   if (session()) start(); else renderLogin();

@@ -7,7 +7,7 @@
 
 import { get } from './api.mjs';
 import { h, mount } from './dom.mjs';
-import { t } from './i18n.mjs';
+import { formatDateTime, t } from './i18n.mjs';
 import { CHART_KINDS, timelineChart } from './chart.mjs';
 
 const PERIODS = [7, 30, 90];
@@ -79,6 +79,9 @@ export function chartsSection(el, caseData) {
       if (fig) figures.push(fig); else empty.push(t(`kind.${kind}`));
     }
     const notes = [];
+    // a case raised by late data: its readings may lie before the period shown
+    const clinical = (caseData().items || []).filter((i) => i.kind === 'event' && i.event && i.event.at).map((i) => Date.parse(i.event.at));
+    if (clinical.length && Math.max(...clinical) < from) notes.push(t('charts.case_older', { at: formatDateTime(Math.max(...clinical)) }));
     if (tl.fallback) notes.push(t(days === 7 ? 'charts.fallback' : 'charts.fallback_days'));
     if (empty.length) notes.push(t('charts.empty', { list: empty.join(', '), n: days }));
     note.textContent = notes.join(' ');
