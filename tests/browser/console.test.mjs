@@ -335,6 +335,19 @@ scenario('the programme view for planners', async () => {
   await shot(page, 'programme');
 });
 
+scenario('the live queue survives a restart of the server: a case raised just after it arrives', async () => {
+  const page = pages.coord1;
+  await page.goto(`${server.base}/#/queue`);
+  await page.waitForSelector('.connection[data-state=live]');
+  const status = await server.restart();
+  check(status === 0, `the server stopped cleanly (${status})`);
+  await putPatient('nurse1', 'p-b4');
+  await postObservations('nurse1', [observation('p-b4', 'glucose', new Date(Date.now() - 20000), 38)]);
+  await page.waitForFunction(() => [...document.querySelectorAll('.case-row .case-sub')].some((e) => e.textContent.includes('p-b4')));
+  await page.waitForSelector('.connection[data-state=live]');
+  await page.waitForSelector('#notice:not([hidden]) >> text=p-b4');
+});
+
 scenario('a tablet: the queue and the case fit the width, keys and taps work', async () => {
   const page = await newPage('tablet', { width: 820, height: 1180 });
   await login(page, 'coord1');

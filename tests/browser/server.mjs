@@ -28,21 +28,38 @@ export async function startServer(vigie, web) {
     const r = spawnSync(vigie, args, { input: `${PASSWORD}\n`, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vigie user add ${name}: ${r.stderr}`);
   }
-  const child = spawn(vigie, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--web', web], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`vigie serve did not start: ${log}`)), 15000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+  let child = null;
+  let exit = null;
+
+  // Starts the server on `listen`; resolves to the port it bound.
+  function launch(listen) {
+    child = spawn(vigie, ['serve', '--db', db, '--listen', listen, '--web', web], { stdio: ['ignore', 'pipe', 'pipe'] });
+    exit = null;
+    child.stderr.on('data', (d) => { log += d; });
+    child.on('exit', (code, signal) => { exit = signal ? 128 : code; });
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`vigie serve did not start: ${log}`)), 15000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      });
+      child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`vigie serve exited (${code}): ${log}`)); });
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`vigie serve exited (${code}): ${log}`)); });
-  });
+  }
+
+  async function halt() {
+    if (exit === null) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await gone;
+    }
+    return exit;
+  }
+
+  const port = await launch('127.0.0.1:0');
   const base = `http://127.0.0.1:${port}`;
   const tokens = {};
 
@@ -68,16 +85,19 @@ export async function startServer(vigie, web) {
 
   // Stops with SIGTERM; resolves to the exit status (non-zero when the server failed, e.g.
   // a sanitizer report) and what it wrote on stderr.
-  let exit = null;
-  child.on('exit', (code, signal) => { exit = code ?? 128; if (signal) exit = 128; });
   async function stop() {
-    if (exit === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    const status = await halt();
     rmSync(dir, { recursive: true, force: true });
-    return { status: exit, log };
+    return { status, log };
   }
 
-  return { base, call, tokenOf, stop, log: () => log };
+  // Stops cleanly and starts again on the same port and database; resolves to the exit
+  // status of the stop.
+  async function restart() {
+    const status = await halt();
+    await launch(`127.0.0.1:${port}`);
+    return status;
+  }
+
+  return { base, call, tokenOf, stop, restart, log: () => log };
 }
