@@ -193,9 +193,12 @@ function start() {
 function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if ($('#help').open) return;
-  if (typingIn(event.target) && event.key !== 'Escape') return;
+  if (typingIn(event.target)) {
+    // Esc leaves the field (what was typed stays); a second Esc then acts on the screen
+    if (event.key === 'Escape') event.target.blur();
+    return;
+  }
   if (view && view.onKey && view.onKey(event)) { event.preventDefault(); return; }
-  if (typingIn(event.target)) return;
   const user = me();
   if (!user) return;
   if (event.key === '?') { showHelp(); event.preventDefault(); return; }
