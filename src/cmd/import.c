@@ -149,7 +149,7 @@ int cmd_import(int argc, char **argv)
         if (in != stdin) fclose(in);
         return cmd_fail("import", "%s", e.msg);
     }
-    struct platform *p = platform_open(db, cfg, &e);
+    struct platform *p = platform_open(db, cfg, NULL, &e);
     if (!p || config_check_unused(cfg, &e) < 0) {
         platform_close(p);
         config_free(cfg);

@@ -4,7 +4,10 @@
 #include "core/instant.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "http/stream.h"
 #include "platform/platform.h"
+
+#include <sys/resource.h>
 
 #include <getopt.h>
 #include <pthread.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -24,8 +28,8 @@ static void usage(FILE *out)
             "                       a free port, printed at start)\n"
             "  --config FILE        configuration file (see docs/configuration.md)\n"
             "  --threads N          HTTP threads (default: 2)\n"
-            "  --web DIR            console files to serve (default: web/ beside the binary's\n"
-            "                       source tree when found)\n"
+            "  --web DIR            console files to serve (default: ../web beside the binary,\n"
+            "                       then ../share/vigie/web, then the source tree's web/)\n"
             "  -h, --help           this help\n\n"
             "Stops cleanly on SIGINT or SIGTERM, after committing what it acknowledged.\n");
 }
@@ -68,6 +72,13 @@ int cmd_serve(int argc, char **argv)
     if (!db) db = "vigie.db";
     if (!listen) listen = "127.0.0.1:8080";
     if (!threads) threads = (int)config_threads;
+    /* The console: --web DIR, or web/ found beside the binary (docs/console.md). */
+    char web_default[4096];
+    if (web && http_static_check_root(web, &e) < 0) {
+        config_free(cfg);
+        return cmd_fail("serve", "%s", e.msg);
+    }
+    if (!web && http_static_default_root(web_default, sizeof web_default) == 0) web = web_default;
 
     /* Threads started from here inherit the blocked signals; main waits for them. */
     sigset_t stop_signals;
@@ -82,7 +93,10 @@ int cmd_serve(int argc, char **argv)
     auth_throttle *throttle = NULL;
     struct auth_throttle_policy policy;
     int64_t session_ttl_ms;
-    struct platform *p = platform_open(db, cfg, &e);
+    struct stream_hub *app_hub = NULL;
+    app_hub = stream_hub_new();
+    struct platform_publisher publisher = {stream_hub_publish, stream_hub_heartbeat, app_hub};
+    struct platform *p = platform_open(db, cfg, &publisher, &e);
     if (!p || auth_throttle_policy_read(cfg, &policy, &e) < 0 ||
         config_get_duration(cfg, "auth.session_ttl", "12h", &session_ttl_ms, &e) < 0 ||
         config_check_unused(cfg, &e) < 0) {
@@ -93,6 +107,7 @@ int cmd_serve(int argc, char **argv)
     throttle = auth_throttle_new(&policy, 65536);
     struct http_app app = {
         .db_path = db,
+        .platform = p,
         .writer = p->writer,
         .ing = p->ing,
         .max_body = p->max_body,
@@ -104,6 +119,13 @@ int cmd_serve(int argc, char **argv)
         .throttle = throttle,
         .session_ttl_ms = session_ttl_ms,
     };
+    /* One descriptor per live stream: raise the soft limit to the hard one. */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    app.hub = app_hub;
     srv = http_server_start(&app, listen, &e);
     if (!srv) {
         cmd_fail("serve", "%s", e.msg);
@@ -112,6 +134,10 @@ int cmd_serve(int argc, char **argv)
     char host[128];
     snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
     printf("vigie: serving http://%s:%d/ (database %s)\n", host, http_server_port(srv), db);
+    if (web)
+        log_info("serve: console files from %s", web);
+    else
+        log_warn("serve: no console files found (web/); start with --web DIR to serve them");
     fflush(stdout);
     int sig;
     sigwait(&stop_signals, &sig);
@@ -120,8 +146,12 @@ int cmd_serve(int argc, char **argv)
 done:
     /* The writer first: it commits what is queued and wakes the waiting connections, which
      * then get their answers before the HTTP server stops. */
-    platform_stop_writer(p);
+    platform_drain(p);
+    /* streams end, then the server: MHD must not stop with suspended connections */
+    stream_hub_close(app_hub);
+    if (srv) usleep(200 * 1000);
     http_server_stop(srv);
+    stream_hub_free(app_hub);
     platform_close(p);
     auth_throttle_free(throttle);
     config_free(cfg);

@@ -1,4 +1,5 @@
 #include "http/http_int.h"
+#include "http/stream.h"
 #include "core/instant.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -51,6 +52,9 @@ struct http_request {
     char caller[128];
     struct auth_principal who;
     bool authenticated;
+    http_reader_fn stream_reader;
+    void *stream_arg;
+    void (*stream_free)(void *);
     char what[256];           /* "GET /fhir/Observation?patient=p-1", for the audit trail */
     char address[48];         /* the client's address */
 };
@@ -226,6 +230,10 @@ static bool authorize(struct http_request *r)
     const char *header = http_header(r, "Authorization");
     const char *token = NULL;
     if (header && !strncasecmp(header, "Bearer ", 7)) token = header + 7;
+    /* A browser's EventSource cannot send headers: the live stream alone also takes the
+     * token from ?access_token= (RFC 6750 §2.3). Nowhere else, so a token copied into a
+     * link opens nothing but a read-only stream (query strings are never logged). */
+    if (!token && r->route->handler == http_api_stream) token = http_query(r, "access_token");
     store *s = http_reader(r);
     verr e;
     int rc = s ? auth_authenticate(s, token, instant_now_ms(), &r->who, &e) : -1;
@@ -322,8 +330,30 @@ void http_respond_error(struct http_request *r, int status, const char *field, c
     http_respond(r, status, "application/json", &b);
 }
 
+void http_respond_stream(struct http_request *r, int status, const char *content_type,
+                         http_reader_fn reader, void *arg, void (*free_arg)(void *))
+{
+    r->status = status;
+    snprintf(r->content_type, sizeof r->content_type, "%s", content_type);
+    r->stream_reader = reader;
+    r->stream_arg = arg;
+    r->stream_free = free_arg;
+    r->responded = true;
+}
+
 static enum MHD_Result queue(struct http_request *r)
 {
+    if (r->stream_reader) {
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+            MHD_SIZE_UNKNOWN, 16 * 1024, r->stream_reader, r->stream_arg, r->stream_free);
+        if (!resp) return MHD_NO;
+        MHD_add_response_header(resp, "Content-Type", r->content_type);
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+        enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+        MHD_destroy_response(resp);
+        return rc;
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         r->response_len, r->response ? r->response : (char *)"", r->response ? MHD_RESPMEM_MUST_FREE
                                                                             : MHD_RESPMEM_PERSISTENT);
@@ -456,7 +486,7 @@ static void respond_from_ingest(struct http_request *r)
     ingest_write_response(req, &b);
     int status = ingest_response_status(req);
     if (req->body == BODY_RESOURCE && req->count && req->items[0].id[0] && status < 300) {
-        const char *type = json_string_value(json_object_get(req->items[0].json, "resourceType"));
+        const char *type = ingest_item_type_name(req->items[0].type);
         char location[200];
         snprintf(location, sizeof location, "/fhir/%s/%s/_history/%d", type ? type : "",
                  req->items[0].id, req->items[0].version ? req->items[0].version : 1);

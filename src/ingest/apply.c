@@ -12,6 +12,7 @@
 struct applied {
     struct store_observation obs;
     struct store_resource res;
+    struct store_obs_ref old; /* the version a correction supersedes */
     int64_t replaced;
     int64_t patient_key;
     bool created;
@@ -34,18 +35,6 @@ static int refuse(struct ingest_item *it, int status, const char *code, const ch
     return -1;
 }
 
-static const char *item_type_name(enum ingest_item_type t)
-{
-    switch (t) {
-    case ITEM_OBSERVATION: return "Observation";
-    case ITEM_PATIENT: return "Patient";
-    case ITEM_CONDITION: return "Condition";
-    case ITEM_COMMUNICATION: return "Communication";
-    case ITEM_SERVICE_REQUEST: return "ServiceRequest";
-    default: return "resource";
-    }
-}
-
 static enum auth_access item_access(enum ingest_item_type t)
 {
     switch (t) {
@@ -61,7 +50,7 @@ static enum auth_access item_access(enum ingest_item_type t)
 static int resolve_patient(ingest *ing, struct ingest_request *req, struct ingest_item *it,
                            const struct fhir_patient_ref *ref, int64_t *key)
 {
-    const char *type = item_type_name(it->type);
+    const char *type = ingest_item_type_name(it->type);
     char expr[64];
     snprintf(expr, sizeof expr, "%s.subject", type);
     char *found_id = NULL;
@@ -104,7 +93,7 @@ static bool changed(const struct store_observation *row, const struct store_obs_
 static void restamp_id(struct ingest_item *it, const char *id)
 {
     snprintf(it->id, sizeof it->id, "%s", id);
-    const char *client_id = json_string_value(json_object_get(it->json, "id"));
+    const char *client_id = it->client_id;
     if (it->text_owned) {
         json_object_set_new(it->json, "id", json_string(id));
         free(it->text_owned);
@@ -177,6 +166,7 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
         if (strcmp(old.id, it->id) != 0) restamp_id(it, old.id);
         row->version = old.version + 1;
         a->replaced = old.seq;
+        a->old = old;
     }
     row->seq = ing->next_seq++;
     row->id = it->id;
@@ -184,6 +174,7 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
     row->log_id = req->log_id;
     row->log_entry = it->log_entry;
     row->id_form = it->id_form;
+    row->replaces = a->replaced;
     row->resource = it->text;
     row->resource_len = it->text_len;
     if (store_observation_insert(ing->s, row, &e) < 0)
@@ -298,7 +289,7 @@ static int apply_resource(ingest *ing, struct ingest_request *req, struct ingest
     if (resolve_patient(ing, req, it, ref, &key) < 0) return -1;
     struct store_resource *r = &a->res;
     memset(r, 0, sizeof *r);
-    r->type = item_type_name(it->type);
+    r->type = ingest_item_type_name(it->type);
     /* Content identity: the same report, request or condition sent twice is stored once. */
     const void *parts[] = {&key, &time_ms, status ? status : "", text_part, identity};
     size_t lengths[] = {sizeof key, sizeof time_ms, status ? strlen(status) : 0,
@@ -357,7 +348,8 @@ static int feed_sink(ingest *ing, struct ingest_item *it, struct applied *a, ver
     const struct ingest_sink *sink = &ing->sink;
     switch (it->type) {
     case ITEM_OBSERVATION:
-        return sink->observation ? sink->observation(sink->ctx, &a->obs, &it->u.obs, a->replaced, e)
+        return sink->observation ? sink->observation(sink->ctx, &a->obs, &it->u.obs,
+                                                     a->replaced ? &a->old : NULL, e)
                                  : 0;
     case ITEM_PATIENT:
         return sink->patient ? sink->patient(sink->ctx, a->patient_key, it->id, a->created, e) : 0;

@@ -1,4 +1,5 @@
 #include "platform/platform.h"
+#include "platform/platform_int.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -7,13 +8,16 @@
 /* Most resources waiting for the writer before new requests are told to retry. */
 #define PLATFORM_MAX_PENDING 200000
 
-struct platform *platform_open(const char *db_path, config *cfg, verr *e)
+struct platform *platform_open(const char *db_path, config *cfg,
+                               const struct platform_publisher *publisher, verr *e)
 {
     struct platform *p = xcalloc(1, sizeof *p);
     p->db_path = xstrdup(db_path);
     int64_t future_ms;
     if (config_get_size(cfg, "server.max_body", "32MiB", &p->max_body, e) < 0 ||
-        config_get_duration(cfg, "ingest.future_tolerance", "10min", &future_ms, e) < 0)
+        config_get_duration(cfg, "ingest.future_tolerance", "10min", &future_ms, e) < 0 ||
+        triage_config_load(cfg, &p->triage_config, e) < 0 ||
+        cases_config_load(cfg, &p->cases_config, e) < 0)
         goto fail;
     p->store = store_open(db_path, STORE_WRITE, e);
     if (!p->store) goto fail;
@@ -23,6 +27,8 @@ struct platform *platform_open(const char *db_path, config *cfg, verr *e)
     p->audit = audit_log_new(AUDIT_DEFAULT_MAX_PENDING);
     ingest_set_audit(p->ing, p->audit);
     p->registry = registry_new(p->ing, p->audit);
+    p->triage = platform_triage_new(p, publisher, e);
+    if (!p->triage) goto fail;
     struct writer_hooks hooks;
     ingest_writer_hooks(p->ing, &hooks);
     audit_writer_hooks(p->audit, &hooks);
@@ -35,11 +41,11 @@ fail:
     return NULL;
 }
 
-void platform_stop_writer(struct platform *p)
+void platform_drain(struct platform *p)
 {
-    if (!p || !p->writer) return;
+    if (!p) return;
     /* Detached first: after this no reader holds the writer to nudge it. */
-    audit_log_attach(p->audit, NULL);
+    if (p->audit) audit_log_attach(p->audit, NULL);
     writer_stop(p->writer);
     p->writer = NULL;
 }
@@ -47,12 +53,13 @@ void platform_stop_writer(struct platform *p)
 void platform_close(struct platform *p)
 {
     if (!p) return;
-    platform_stop_writer(p);
+    platform_drain(p);
     verr e;
     if (p->audit && p->store && audit_log_flush(p->audit, p->store, &e) < 0)
         log_error("audit: %s", e.msg);
     audit_log_free(p->audit);
     registry_free(p->registry);
+    platform_triage_free(p->triage);
     ingest_free(p->ing);
     store_close(p->store);
     free(p->db_path);

@@ -6,15 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static double column_double(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
 
-static int64_t column_time(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? STORE_NO_TIME : sqlite3_column_int64(st, i);
-}
 
 static void read_observation(sqlite3_stmt *st, struct store_observation *o)
 {
@@ -38,6 +30,7 @@ static void read_observation(sqlite3_stmt *st, struct store_observation *o)
     o->resource = (const char *)sqlite3_column_text(st, 16);
     o->resource_len = (size_t)sqlite3_column_bytes(st, 16);
     o->id_form = sqlite3_column_int(st, 17);
+    o->replaces = sqlite3_column_int64(st, 18);
 }
 
 static void read_resource(sqlite3_stmt *st, struct store_resource *r)
@@ -66,7 +59,8 @@ int store_replay(store *s, int (*fn)(void *arg, const struct store_replay_item *
     if (sqlite3_prepare_v2(db,
                            "SELECT seq, id, version, patient_key, kind, code_system, code, "
                            "effective, precision, value, value2, status, triage, received_at, "
-                           "log_id, log_entry, resource, id_form FROM observation ORDER BY seq",
+                           "log_id, log_entry, resource, id_form, coalesce(replaces, 0) FROM "
+                           "observation ORDER BY seq",
                            -1, &obs, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "SELECT seq, type, id, version, patient_key, time, status, "

@@ -343,7 +343,7 @@ int triage_overrides_parse(const char *json, size_t n, struct triage_overrides *
     return rc;
 }
 
-void thresholds_apply(struct triage_thresholds *th, const struct triage_overrides *ov)
+void triage_thresholds_apply(struct triage_thresholds *th, const struct triage_overrides *ov)
 {
     if (ov->set & (1u << TRIAGE_OVERRIDE_SPO2_TARGET)) th->spo2_scale = ov->values.spo2_scale;
     for (size_t i = 0; i < SETTING_COUNT; i++) {

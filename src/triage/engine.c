@@ -178,7 +178,7 @@ void triage_set_overrides(triage_engine *e, uint32_t patient, const struct triag
         }
         o->overrides = *ov;
         o->merged = e->cfg.thresholds;
-        thresholds_apply(&o->merged, ov);
+        triage_thresholds_apply(&o->merged, ov);
         ps->flags |= PATIENT_HAS_OVERRIDES;
     }
     transmission_schedule(e, patient, ps); /* missing_after may have changed */

@@ -168,6 +168,8 @@ enum triage_override_field {
  * absent key keeps the default. The whole object replaces the patient's previous overrides.
  * Fails naming the key and the accepted range. */
 int triage_overrides_parse(const char *json, size_t n, struct triage_overrides *out, verr *e);
+/* Applies the fields set in `ov` to `th` (defaults -> thresholds in force). */
+void triage_thresholds_apply(struct triage_thresholds *th, const struct triage_overrides *ov);
 /* Writes overrides back as that JSON object (only the fields set). */
 int triage_overrides_to_json(const struct triage_overrides *ov, buf *out);
 

@@ -184,7 +184,6 @@ static inline double round_hundredths(double v)
 /* ---- config.c ------------------------------------------------------------------------------ */
 
 /* Thresholds with overrides applied. */
-void thresholds_apply(struct triage_thresholds *th, const struct triage_overrides *ov);
 
 /* ---- news2.c, acute.c, trends.c: rules on observations ---------------------------------- */
 
