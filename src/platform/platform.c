@@ -3,10 +3,49 @@
 #include "core/log.h"
 #include "core/mem.h"
 
+#include "core/log.h"
+
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* Most resources waiting for the writer before new requests are told to retry. */
 #define PLATFORM_MAX_PENDING 200000
+/* How often the checkpointer copies the WAL back into the database. */
+#define CHECKPOINT_EVERY_MS 250
+
+/* The checkpointer: its own connection copies committed pages from the WAL into the
+ * database, so the writer thread never stops to do it (with synchronous=FULL a checkpoint
+ * also waits for an fsync of the database file). */
+static void *checkpointer(void *arg)
+{
+    struct platform *p = arg;
+    verr e;
+    store *s = store_open(p->db_path, STORE_WRITE, &e);
+    if (!s) {
+        log_error("checkpointer: %s", e.msg);
+        return NULL;
+    }
+    pthread_mutex_lock(&p->checkpoint_lock);
+    while (!p->checkpoint_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&p->checkpoint_wake, &p->checkpoint_lock, &ts);
+        if (p->checkpoint_stop) break;
+        pthread_mutex_unlock(&p->checkpoint_lock);
+        if (store_checkpoint(s, &e) < 0) log_warn("checkpointer: %s", e.msg);
+        pthread_mutex_lock(&p->checkpoint_lock);
+    }
+    pthread_mutex_unlock(&p->checkpoint_lock);
+    store_checkpoint(s, &e);
+    store_close(s);
+    return NULL;
+}
 
 struct platform *platform_open(const char *db_path, config *cfg,
                                const struct platform_publisher *publisher, verr *e)
@@ -29,6 +68,10 @@ struct platform *platform_open(const char *db_path, config *cfg,
     p->registry = registry_new(p->ing, p->audit);
     p->triage = platform_triage_new(p, publisher, e);
     if (!p->triage) goto fail;
+    store_manual_checkpoints(p->store);
+    pthread_mutex_init(&p->checkpoint_lock, NULL);
+    pthread_cond_init(&p->checkpoint_wake, NULL);
+    p->checkpoint_started = pthread_create(&p->checkpoint_thread, NULL, checkpointer, p) == 0;
     struct writer_hooks hooks;
     ingest_writer_hooks(p->ing, &hooks);
     audit_writer_hooks(p->audit, &hooks);
@@ -48,6 +91,16 @@ void platform_drain(struct platform *p)
     if (p->audit) audit_log_attach(p->audit, NULL);
     writer_stop(p->writer);
     p->writer = NULL;
+    if (p->checkpoint_started) {
+        pthread_mutex_lock(&p->checkpoint_lock);
+        p->checkpoint_stop = true;
+        pthread_cond_signal(&p->checkpoint_wake);
+        pthread_mutex_unlock(&p->checkpoint_lock);
+        pthread_join(p->checkpoint_thread, NULL);
+        p->checkpoint_started = false;
+        pthread_mutex_destroy(&p->checkpoint_lock);
+        pthread_cond_destroy(&p->checkpoint_wake);
+    }
 }
 
 void platform_close(struct platform *p)

@@ -10,6 +10,9 @@
 #ifndef VIGIE_PLATFORM_H
 #define VIGIE_PLATFORM_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "cases/cases.h"
 #include "core/config.h"
 #include "core/verr.h"
@@ -37,6 +40,11 @@ struct platform {
     struct triage_config triage_config;
     struct cases_config cases_config;
     struct platform_triage *triage; /* engine and event plumbing (writer thread) */
+    /* the checkpointer thread (platform.c) */
+    pthread_t checkpoint_thread;
+    pthread_mutex_t checkpoint_lock;
+    pthread_cond_t checkpoint_wake;
+    bool checkpoint_stop, checkpoint_started;
 };
 
 /* Where committed queue changes go (the live stream), and a heartbeat called every 15 s to

@@ -245,6 +245,20 @@ void store_close(store *s)
     free(s);
 }
 
+void store_manual_checkpoints(store *s)
+{
+    sqlite3_wal_autocheckpoint(s->db, 0);
+}
+
+int store_checkpoint(store *s, verr *e)
+{
+    int log = 0, done = 0;
+    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) !=
+        SQLITE_OK)
+        return db_fail(s, e, "checkpoint");
+    return log - done;
+}
+
 int store_schema_version(store *s)
 {
     sqlite3_stmt *st;

@@ -34,6 +34,13 @@ void store_close(store *s);
 /* Schema version after migrations. */
 int store_schema_version(store *s);
 
+/* Checkpoints are left to a background thread (the writer then never copies the WAL back
+ * into the database itself): turns automatic checkpoints off on this connection. */
+void store_manual_checkpoints(store *s);
+/* Copies what it can of the WAL into the database without blocking readers or the writer
+ * (SQLite's PASSIVE checkpoint). Returns the WAL frames left, or -1. */
+int store_checkpoint(store *s, verr *e);
+
 /* Transactions. begin takes the write lock at once (BEGIN IMMEDIATE). Savepoints nest one
  * level inside a transaction: one per job of a group commit. */
 int store_begin(store *s, verr *e);
