@@ -184,6 +184,8 @@ static enum MHD_Result append_query(void *cls, enum MHD_ValueKind kind, const ch
     (void)kind;
     char *what = cls;
     size_t n = strlen(what);
+    /* a token in the URL (the live stream's ?access_token=) never reaches the audit trail */
+    if (!strcmp(key, "access_token")) value = "(hidden)";
     snprintf(what + n, 256 - n, "%s%s=%s", strchr(what, '?') ? "&" : "?", key, value ? value : "");
     return MHD_YES;
 }
