@@ -202,6 +202,23 @@ static int on_condition(void *ctx, const struct store_resource *r, const struct 
 
 #define HEARTBEAT_MS 15000
 
+/* An enrolment started, changed or ended: its conditions and expected measurements are
+ * what triage must know (missing transmissions, SpO2 scale). */
+static int on_enrolment(void *ctx, const struct registry_enrolment_change *c, verr *e)
+{
+    struct platform_triage *t = ctx;
+    uint32_t k = (uint32_t)c->patient_key;
+    if (c->previous_count)
+        triage_condition(t->engine, k, c->previous, c->previous_count, false, c->now_ms);
+    if (c->condition_count)
+        triage_condition(t->engine, k, c->conditions, c->condition_count, true, c->now_ms);
+    if (!c->open || !c->expected_count) {
+        triage_clear_expected(t->engine, k, c->now_ms);
+        return 0;
+    }
+    return triage_set_expected(t->engine, k, c->expected, c->expected_count, c->now_ms, e);
+}
+
 static int on_tick(void *ctx, int64_t now_ms, verr *e)
 {
     struct platform_triage *t = ctx;
@@ -294,6 +311,34 @@ static int replay_item(void *arg, const struct store_replay_item *item)
     return 0;
 }
 
+/* Open enrolments, applied after the replay as they stand now. */
+static int restore_enrolment(void *arg, const struct store_enrolment *en)
+{
+    struct platform_triage *t = arg;
+    struct triage_expected expected[32];
+    size_t n = 0;
+    for (size_t i = 0; i < en->expected_count && n < 32; i++) {
+        enum measure_kind kind = measure_kind_from_name(en->expected[i].kind,
+                                                        strlen(en->expected[i].kind));
+        if (kind == MEASURE_NONE) continue;
+        expected[n++] = (struct triage_expected){kind, en->expected[i].per_day};
+    }
+    struct registry_enrolment_change c = {
+        .patient_key = en->patient_key,
+        .patient_id = en->patient,
+        .territory = en->territory,
+        .open = true,
+        .conditions = (const char *const *)en->conditions,
+        .condition_count = en->condition_count,
+        .expected = expected,
+        .expected_count = n,
+        .now_ms = en->start_ms,
+    };
+    verr e;
+    on_enrolment(t, &c, &e);
+    return 0;
+}
+
 static int restore_override(void *arg, int64_t patient_key, const char *json)
 {
     struct platform_triage *t = arg;
@@ -321,6 +366,7 @@ static int rebuild(struct platform_triage *t, verr *e)
     t->engine = triage_engine_new(&t->p->triage_config);
     int64_t started = instant_now_ms();
     if (store_replay(t->p->store, replay_item, t, e) < 0 ||
+        store_enrolment_each(t->p->store, NULL, started, restore_enrolment, t, e) < 0 ||
         store_override_each(t->p->store, restore_override, t, e) < 0)
         return -1;
     /* Suppression windows: every notified event still within the longest window. */
@@ -373,6 +419,7 @@ struct platform_triage *platform_triage_new(struct platform *p,
         .rebuild = on_rebuild,
     };
     ingest_set_sink(p->ing, &sink);
+    registry_set_sink(p->registry, &(struct registry_sink){.ctx = t, .enrolment = on_enrolment});
     return t;
 }
 

@@ -20,6 +20,7 @@
  *   capture obs = json issue[0].diagnostics ~ Observation/([a-z0-9]+)   (group 1 -> @obs)
  *   --- state
  *   sql SELECT count(*) FROM observation WHERE ... ;  = 1
+ *   --- sleep 1.5                   lets the server's once-a-second timer run
  *
  * @user is replaced by that standard user's token; @name by a captured value.
  * Each case file is one TAP test point. */
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_CAPTURES 32
 
@@ -381,6 +383,8 @@ static int run_case(struct run *r, const char *path)
             result = do_request(r, lines, i + 1, stop);
         else if (!strcmp(lines[i], "--- expect"))
             result = do_expect(r, lines, i + 1, stop);
+        else if (!strncmp(lines[i], "--- sleep ", 10))
+            usleep((useconds_t)(atof(lines[i] + 10) * 1e6)); /* let a server timer run */
         else if (!strcmp(lines[i], "--- state"))
             result = do_state(r, lines, i + 1, stop);
         else
