@@ -6,7 +6,7 @@
 int fhir_capability_write(buf *out, const char *software_version, const char *date)
 {
     static const char *const create_only[] = {"Communication", "ServiceRequest"};
-    static const char *const updatable[] = {"Patient", "Condition"};
+    static const char *const updatable[] = {"Patient", "Condition", "QuestionnaireResponse"};
     int rc = 0;
     rc |= buf_printf(out,
                      "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\","
@@ -26,7 +26,7 @@ int fhir_capability_write(buf *out, const char *software_version, const char *da
                    "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":"
                    "\"code\",\"type\":\"token\"},{\"name\":\"date\",\"type\":\"date\"},{\"name\":"
                    "\"_count\",\"type\":\"number\"}]}");
-    for (size_t i = 0; i < 2; i++)
+    for (size_t i = 0; i < 3; i++)
         rc |= buf_printf(out,
                          ",{\"type\":\"%s\",\"interaction\":[{\"code\":\"create\"},{\"code\":"
                          "\"update\"},{\"code\":\"read\"}]}",
@@ -36,6 +36,8 @@ int fhir_capability_write(buf *out, const char *software_version, const char *da
                          ",{\"type\":\"%s\",\"interaction\":[{\"code\":\"create\"},{\"code\":"
                          "\"read\"}]}",
                          create_only[i]);
+    rc |= buf_puts(out, ",{\"type\":\"Questionnaire\",\"interaction\":[{\"code\":\"read\"}],"
+                        "\"documentation\":\"icope-step1 (WHO ICOPE step 1 screening)\"}");
     rc |= buf_puts(out, "]}]}");
     return rc ? -1 : 0;
 }

@@ -3,14 +3,15 @@
 #include "core/instant.h"
 #include "core/mem.h"
 #include "fhir/fhir.h"
+#include "frailty/frailty.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const accepted[] = {"Observation", "Patient", "Condition", "Communication",
-                                       "ServiceRequest"};
+static const char *const accepted[] = {"Observation",   "Patient",        "Condition",
+                                       "Communication", "ServiceRequest", "QuestionnaireResponse"};
 
 static bool type_accepted(const char *type)
 {
@@ -24,7 +25,8 @@ static bool refuse_unknown_type(struct http_request *r, const char *type)
     if (type_accepted(type)) return false;
     http_respond_outcome(r, 404, "not-supported", NULL,
                          "Vigie does not serve %.60s resources (it serves Observation, Patient, "
-                         "Condition, Communication, ServiceRequest)",
+                         "Condition, Communication, ServiceRequest, QuestionnaireResponse, and "
+                         "the Questionnaire icope-step1)",
                          type);
     return true;
 }
@@ -341,5 +343,20 @@ void http_fhir_metadata(struct http_request *r)
     buf b;
     buf_init(&b, 1 << 20);
     fhir_capability_write(&b, "0.1.0", date);
+    http_respond(r, 200, FHIR_CONTENT_TYPE, &b);
+}
+
+/* GET /fhir/Questionnaire/{id}: the one Questionnaire Vigie publishes (ICOPE step 1). */
+void http_fhir_questionnaire(struct http_request *r)
+{
+    if (strcmp(http_param(r, 0), FRAILTY_QUESTIONNAIRE_ID) != 0) {
+        http_respond_outcome(r, 404, "not-found", NULL,
+                             "Questionnaire/%.64s is not known (Vigie publishes %s)",
+                             http_param(r, 0), FRAILTY_QUESTIONNAIRE_ID);
+        return;
+    }
+    buf b;
+    buf_init(&b, 1 << 20);
+    frailty_questionnaire_write(&b);
     http_respond(r, 200, FHIR_CONTENT_TYPE, &b);
 }

@@ -72,6 +72,11 @@ void http_api_enrolment_end(struct http_request *r);
 void http_api_programme(struct http_request *r);
 /* Audit trail (api_audit.c) */
 void http_api_audit(struct http_request *r);
+/* Frailty (fhir_endpoints.c, api_frailty.c) */
+void http_fhir_questionnaire(struct http_request *r);
+void http_api_frailty_worklist(struct http_request *r);
+void http_api_frailty_figures(struct http_request *r);
+void http_api_frailty_patient(struct http_request *r);
 /* Operations (ops_endpoints.c) */
 void http_healthz(struct http_request *r);
 void http_metrics(struct http_request *r);

@@ -1,6 +1,7 @@
 /* Applying a prepared request in the writer thread: resolve patients, find duplicates and
  * corrections, insert rows, then hand the stored inputs to the sink (triage, cases). */
 #include "ingest/ingest_int.h"
+#include "core/instant.h"
 #include "core/mem.h"
 
 #include <math.h>
@@ -256,7 +257,35 @@ static int apply_patient(ingest *ing, struct ingest_request *req, struct ingest_
     return 0;
 }
 
-/* Condition, Communication, ServiceRequest: versioned rows in `resource`. */
+static int score_screening(ingest *ing, struct ingest_item *it, int64_t key)
+{
+    int64_t birth_ms;
+    verr e;
+    if (store_patient_birth_date(ing->s, key, &birth_ms, &e) < 0)
+        return refuse(it, 500, "exception", NULL, "%s", e.msg);
+    it->frailty_result = xcalloc(1, sizeof *it->frailty_result);
+    if (frailty_score(&it->u.frailty, birth_ms, it->frailty_result, &it->outcome) < 0) {
+        it->status = it->outcome.http_status ? it->outcome.http_status : 422;
+        return -1;
+    }
+    char due[40], summary[400];
+    instant_format(it->frailty_result->next_due_day * INSTANT_MS_PER_DAY, INSTANT_DAY, due);
+    if (frailty_needs_case(it->frailty_result)) {
+        char reason[300];
+        frailty_case_reason(it->frailty_result, reason, sizeof reason);
+        snprintf(summary, sizeof summary,
+                 "ICOPE step 1: %s; next screening due %s; a category-3 case is opened", reason,
+                 due);
+    } else {
+        snprintf(summary, sizeof summary,
+                 "ICOPE step 1: no positive domain; next screening due %s", due);
+    }
+    fhir_outcome_add(&it->outcome, FHIR_INFORMATION, 0, "informational", NULL, "%s", summary);
+    return 0;
+}
+
+/* Condition, Communication, ServiceRequest, QuestionnaireResponse: versioned rows in
+ * `resource`. */
 static int apply_resource(ingest *ing, struct ingest_request *req, struct ingest_item *it,
                           struct applied *a)
 {
@@ -277,6 +306,11 @@ static int apply_resource(ingest *ing, struct ingest_request *req, struct ingest
         status = it->u.communication.status;
         identity = it->u.communication.text;
         break;
+    case ITEM_QUESTIONNAIRE_RESPONSE:
+        ref = &it->u.frailty.subject;
+        time_ms = it->u.frailty.authored_ms;
+        status = it->u.frailty.status == FRAILTY_AMENDED ? "amended" : "completed";
+        break;
     default:
         ref = &it->u.request.subject;
         time_ms = it->u.request.authored_ms;
@@ -287,6 +321,14 @@ static int apply_resource(ingest *ing, struct ingest_request *req, struct ingest
     }
     int64_t key;
     if (resolve_patient(ing, req, it, ref, &key) < 0) return -1;
+    char answers[96];
+    if (it->type == ITEM_QUESTIONNAIRE_RESPONSE) {
+        /* scored here, where the patient's birth date is known: a screening that cannot be
+         * scored (under 60, no birth date) is refused, not stored */
+        if (score_screening(ing, it, key) < 0) return -1;
+        frailty_answers_identity(&it->u.frailty.answers, answers);
+        identity = answers;
+    }
     struct store_resource *r = &a->res;
     memset(r, 0, sizeof *r);
     r->type = ingest_item_type_name(it->type);
@@ -362,6 +404,10 @@ static int feed_sink(ingest *ing, struct ingest_item *it, struct applied *a, ver
     case ITEM_SERVICE_REQUEST:
         return sink->service_request ? sink->service_request(sink->ctx, &a->res, &it->u.request, e)
                                      : 0;
+    case ITEM_QUESTIONNAIRE_RESPONSE:
+        return sink->screening ? sink->screening(sink->ctx, &a->res, &it->u.frailty,
+                                                 it->frailty_result, e)
+                               : 0;
     default: return 0;
     }
 }

@@ -20,6 +20,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "fhir/fhir.h"
+#include "frailty/frailty.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -40,6 +41,10 @@ struct ingest_sink {
                            const struct fhir_service_request *s, verr *e);
     int (*condition)(void *ctx, const struct store_resource *r, const struct fhir_condition *c,
                      verr *e);
+    /* A scored frailty screening (ICOPE step 1). */
+    int (*screening)(void *ctx, const struct store_resource *r,
+                     const struct frailty_response *response,
+                     const struct frailty_result *result, verr *e);
     int (*patient)(void *ctx, int64_t key, const char *id, bool created, verr *e);
     /* Called about once a second in its own transaction (timers: missing transmissions,
      * escalation). */
@@ -83,6 +88,7 @@ enum ingest_item_type {
     ITEM_CONDITION,
     ITEM_COMMUNICATION,
     ITEM_SERVICE_REQUEST,
+    ITEM_QUESTIONNAIRE_RESPONSE, /* a frailty screening (ICOPE step 1) */
 };
 
 struct ingest_item {
@@ -102,7 +108,9 @@ struct ingest_item {
         struct fhir_condition condition;
         struct fhir_communication communication;
         struct fhir_service_request request;
+        struct frailty_response frailty;
     } u;
+    struct frailty_result *frailty_result; /* scored by apply (owned) */
     /* outcome, filled by prepare (refusals) and apply */
     int status;                /* HTTP status of this entry */
     char id[72];               /* id stored or found */

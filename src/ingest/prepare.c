@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const accepted_types =
-    "Observation, Patient, Condition, Communication, ServiceRequest";
+    "Observation, Patient, Condition, Communication, ServiceRequest, QuestionnaireResponse";
 
 struct ingest_request *ingest_request_new(ingest *ing, int64_t received_ms, const char *sender,
                                           const char *channel)
@@ -28,6 +28,7 @@ static void item_clear(struct ingest_item *it)
 {
     if (it->type == ITEM_COMMUNICATION) fhir_communication_free(&it->u.communication);
     if (it->type == ITEM_SERVICE_REQUEST) fhir_service_request_free(&it->u.request);
+    free(it->frailty_result);
     json_decref(it->json);
     free(it->text_owned);
     fhir_outcome_free(&it->outcome);
@@ -194,6 +195,9 @@ static void prepare_item(struct ingest_request *req, struct ingest_item *it, jso
     } else if (!strcmp(type, "ServiceRequest")) {
         it->type = ITEM_SERVICE_REQUEST;
         rc = fhir_service_request_parse(json, &limits, &it->u.request, &it->outcome);
+    } else if (!strcmp(type, "QuestionnaireResponse")) {
+        it->type = ITEM_QUESTIONNAIRE_RESPONSE;
+        rc = frailty_response_parse(json, &limits, &it->u.frailty, &it->outcome);
     } else {
         fhir_outcome_add(&it->outcome, FHIR_ERROR, 422, "not-supported", "resourceType",
                          "Vigie does not accept %.60s resources (it accepts %s)", type,
@@ -213,6 +217,7 @@ static void prepare_item(struct ingest_request *req, struct ingest_item *it, jso
     case ITEM_CONDITION: it->u.condition.id = it->id; break;
     case ITEM_COMMUNICATION: it->u.communication.id = it->id; break;
     case ITEM_SERVICE_REQUEST: it->u.request.id = it->id; break;
+    case ITEM_QUESTIONNAIRE_RESPONSE: it->u.frailty.id = it->id; break;
     default: break;
     }
     return;
@@ -286,6 +291,7 @@ static void resolve_urn_subject(struct ingest_request *req, struct ingest_item *
     case ITEM_CONDITION: ref = &it->u.condition.subject; break;
     case ITEM_COMMUNICATION: ref = &it->u.communication.subject; break;
     case ITEM_SERVICE_REQUEST: ref = &it->u.request.subject; break;
+    case ITEM_QUESTIONNAIRE_RESPONSE: ref = &it->u.frailty.subject; break;
     default: return;
     }
     if (!ref->id || strncmp(ref->id, "urn:uuid:", 9) != 0) return;

@@ -28,6 +28,7 @@ const char *ingest_item_type_name(enum ingest_item_type t)
     case ITEM_CONDITION: return "Condition";
     case ITEM_COMMUNICATION: return "Communication";
     case ITEM_SERVICE_REQUEST: return "ServiceRequest";
+    case ITEM_QUESTIONNAIRE_RESPONSE: return "QuestionnaireResponse";
     default: return NULL;
     }
 }

@@ -202,6 +202,82 @@ static int on_condition(void *ctx, const struct store_resource *r, const struct 
 
 #define HEARTBEAT_MS 15000
 
+/* ---- Frailty screenings ---------------------------------------------------------------- */
+
+struct previous_screening {
+    int64_t before_day, birth_ms;
+    const char *exclude_id;
+    bool found;
+    struct frailty_result result;
+};
+
+/* Keeps the latest screening of the patient up to before_day other than the new one. */
+static int scan_previous(void *arg, const char *json, size_t len)
+{
+    struct previous_screening *ps = arg;
+    struct fhir_outcome oo;
+    fhir_outcome_init(&oo);
+    json_t *j = fhir_json_parse(json, len, &oo);
+    struct frailty_response response;
+    struct frailty_result result;
+    if (j && frailty_response_parse(j, NULL, &response, &oo) == 0 &&
+        strcmp(response.id ? response.id : "", ps->exclude_id) != 0 &&
+        response.authored_day <= ps->before_day &&
+        frailty_score(&response, ps->birth_ms, &result, &oo) == 0 &&
+        (!ps->found || result.screened_day >= ps->result.screened_day)) {
+        ps->result = result;
+        ps->found = true;
+    }
+    json_decref(j);
+    fhir_outcome_free(&oo);
+    return 0;
+}
+
+/* A scored screening: compared with the previous one, and a positive domain opens (or joins)
+ * a category-3 case. */
+static int on_screening(void *ctx, const struct store_resource *r,
+                        const struct frailty_response *response,
+                        const struct frailty_result *result, verr *e)
+{
+    struct platform_triage *t = ctx;
+    struct previous_screening ps = {.before_day = result->screened_day, .exclude_id = r->id};
+    if (store_patient_birth_date(t->p->store, r->patient_key, &ps.birth_ms, e) < 0 ||
+        store_resources_of_patient(t->p->store, r->patient_key, "QuestionnaireResponse",
+                                   scan_previous, &ps, e) < 0)
+        return -1;
+    struct frailty_decline decline;
+    frailty_decline_compute(ps.found ? &ps.result : NULL, result, &decline);
+    if (!frailty_needs_case(result)) return 0;
+    char patient_id[72], territory[64], patient_ref[100], source_ref[128], reason[300];
+    if (store_patient_by_key(t->p->store, r->patient_key, patient_id, territory, e) != 0)
+        return verr_fail(e, "screening of an unknown patient key %lld", (long long)r->patient_key);
+    snprintf(patient_ref, sizeof patient_ref, "Patient/%s", patient_id);
+    snprintf(source_ref, sizeof source_ref, "QuestionnaireResponse/%s", r->id);
+    frailty_case_reason(result, reason, sizeof reason);
+    buf json;
+    buf_init(&json, 1 << 20);
+    frailty_event_write_json(result, &decline, patient_ref, source_ref, response->authored_ms,
+                             &json);
+    int64_t sources[1] = {r->seq};
+    struct cases_event ce = {
+        .patient_key = r->patient_key,
+        .patient_id = patient_id,
+        .territory = territory[0] ? territory : NULL,
+        .rule = FRAILTY_RULE,
+        .category = FRAILTY_CASE_CATEGORY,
+        .nature = FRAILTY_CASE_NATURE,
+        .reason = reason,
+        .at_ms = response->authored_ms,
+        .notify = true,
+        .json = buf_cstr(&json),
+        .sources = sources,
+        .source_count = 1,
+    };
+    int rc = cases_add_event(&t->p->cases_config, t->p->store, &ce, r->received_ms, e);
+    buf_free(&json);
+    return rc;
+}
+
 /* An enrolment started, changed or ended: its conditions and expected measurements are
  * what triage must know (missing transmissions, SpO2 scale). */
 static int on_enrolment(void *ctx, const struct registry_enrolment_change *c, verr *e)
@@ -414,6 +490,7 @@ struct platform_triage *platform_triage_new(struct platform *p,
         .communication = on_communication,
         .service_request = on_service_request,
         .condition = on_condition,
+        .screening = on_screening,
         .tick = on_tick,
         .committed = on_committed,
         .rebuild = on_rebuild,

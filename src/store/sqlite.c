@@ -562,6 +562,20 @@ int store_patient_info(store *s, const char *id, int64_t *key, char territory[64
     return db_fail(s, e, "patient");
 }
 
+int store_patient_birth_date(store *s, int64_t key, int64_t *birth_ms, verr *e)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT birth_date FROM patient WHERE key = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_fail(s, e, "patient");
+    sqlite3_bind_int64(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *birth_ms = column_time(st, 0);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return 0;
+    return rc == SQLITE_DONE ? 1 : db_fail(s, e, "patient");
+}
+
 int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64], verr *e)
 {
     sqlite3_stmt *st = stmt(s, ST_PATIENT_BY_KEY, e);

@@ -407,6 +407,29 @@ int store_patient_fired(store *s, int64_t patient_key, int64_t from_ms,
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "fired");
 }
 
+int store_resources_of_territory(store *s, const char *territory, const char *type,
+                                 int (*fn)(void *arg, const char *patient_id, int64_t birth_ms,
+                                           const char *json, size_t len),
+                                 void *arg, verr *e)
+{
+    sqlite3 *db = store_sqlite_db(s);
+    sqlite3_stmt *st = prepare(db,
+                               "SELECT p.id, p.birth_date, r.resource FROM resource r JOIN patient "
+                               "p ON p.key = r.patient_key WHERE p.territory = ? AND r.type = ? AND "
+                               "r.current = 1 ORDER BY r.patient_key, r.time",
+                               e);
+    if (!st) return -1;
+    bind_text(st, 1, territory);
+    bind_text(st, 2, type);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(arg, (const char *)sqlite3_column_text(st, 0), column_time(st, 1),
+               (const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2)) != 0)
+            break;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "resources");
+}
+
 int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
                                int (*fn)(void *arg, const char *json, size_t len), void *arg,
                                verr *e)

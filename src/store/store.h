@@ -107,6 +107,8 @@ int store_patient_key_by_identifier(store *s, const char *system, const char *va
                                     int64_t *key, char **id_out, verr *e);
 /* Key and enrolment territory ("" when not enrolled) of a patient; 1 when unknown. */
 int store_patient_info(store *s, const char *id, int64_t *key, char territory[64], verr *e);
+/* Birth date of a patient key (STORE_NO_TIME when unknown); 1 when the key is unknown. */
+int store_patient_birth_date(store *s, int64_t key, int64_t *birth_ms, verr *e);
 /* Id and territory of a patient key; 1 when unknown. */
 int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64], verr *e);
 /* The Patient resource as stored; 1 when unknown. */
@@ -361,6 +363,12 @@ int store_case_items(store *s, int64_t case_id,
 /* Ids of the patient's observations that raised a standing event, measured since from_ms. */
 int store_patient_fired(store *s, int64_t patient_key, int64_t from_ms,
                         int (*fn)(void *arg, const char *observation_id), void *arg, verr *e);
+/* Current resources of a type about the patients of a territory, with each patient's id
+ * and birth date (STORE_NO_TIME when unknown), in patient then time order. */
+int store_resources_of_territory(store *s, const char *territory, const char *type,
+                                 int (*fn)(void *arg, const char *patient_id, int64_t birth_ms,
+                                           const char *json, size_t len),
+                                 void *arg, verr *e);
 /* Current resources of a type about a patient (JSON text), oldest first. */
 int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
                                int (*fn)(void *arg, const char *json, size_t len), void *arg,
