@@ -146,7 +146,8 @@ static int run_generate(int argc, char **argv)
     int c;
     unsigned long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    opterr = 0; /* our own message names the option */
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(generate_usage, stdout);
@@ -215,8 +216,10 @@ static int run_generate(int argc, char **argv)
         case O_QUIET:
             quiet = true;
             break;
+        case ':':
+            return cmd_usage_error(cmd, "%s needs a value", argv[optind - 1]);
         default:
-            return cmd_usage_error(cmd, "unknown option");
+            return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
@@ -294,7 +297,8 @@ static int run_score(int argc, char **argv)
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    opterr = 0; /* our own message names the option */
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(score_usage, stdout);
@@ -324,8 +328,10 @@ static int run_score(int argc, char **argv)
             min_sensitivity[cat] = pct;
             break;
         }
+        case ':':
+            return cmd_usage_error(cmd, "%s needs a value", argv[optind - 1]);
         default:
-            return cmd_usage_error(cmd, "unknown option");
+            return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

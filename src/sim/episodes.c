@@ -309,6 +309,7 @@ static bool draw(const struct when *wh, const struct sim_patient *pt, enum sim_e
             q[0] = round_to(sim_rng_chance(r, 0.2) ? sim_rng_range(r, 3600, 14400)
                                                    : sim_rng_range(r, 300, 3600),
                             60);
+            ep->flags |= EPF_SEVERE; /* a long lie: the truth says "severe" */
             if (sim_rng_chance(r, 0.4)) ep->flags |= EPF_NO_ANSWER;
             q[2] = (float)sim_rng_range(r, 3, 10);
             if (sim_rng_chance(r, 0.5)) ep->flags |= EPF_REPORT;
@@ -448,11 +449,11 @@ void sim_truth_episode(const struct sim_world *w, const struct sim_episode *ep, 
         break;
     case EP_HYPERGLYCAEMIA:
         rules = glucose_high;
-        snprintf(detail, sizeof detail, "glucose about %.0f mg/dL for %.0f h%s", q[0], q[2],
-                 (ep->flags & EPF_SEVERE) ? ", peak above 600" : "");
         if (ep->flags & EPF_SEVERE)
             snprintf(detail, sizeof detail, "glucose about %.0f mg/dL for %.0f h, peak %.0f", q[0],
                      q[2], q[1]);
+        else
+            snprintf(detail, sizeof detail, "glucose about %.0f mg/dL for %.0f h", q[0], q[2]);
         break;
     case EP_HYPERTENSIVE_CRISIS:
         rules = bp, also = bp_also;

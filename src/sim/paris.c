@@ -16,17 +16,27 @@ static int64_t last_sunday_0100_utc(int64_t year, unsigned month)
     return (days - weekday) * INSTANT_MS_PER_DAY + INSTANT_MS_PER_HOUR;
 }
 
+/* The switch instants of one year, cached per thread: this runs for every timestamp the
+ * generator writes, and a year's two instants cost two civil-date conversions. */
+struct summer_time {
+    int64_t year_from, year_to, start, end;
+};
+
 int sim_paris_offset_s(int64_t utc_ms)
 {
-    int64_t days =
-        utc_ms >= 0 ? utc_ms / INSTANT_MS_PER_DAY : -((-utc_ms - 1) / INSTANT_MS_PER_DAY) - 1;
-    int64_t year;
-    unsigned month, day;
-    instant_civil_from_days(days, &year, &month, &day);
-    if (month < 3 || month > 10) return 3600;
-    if (month > 3 && month < 10) return 7200;
-    int64_t start = last_sunday_0100_utc(year, 3), end = last_sunday_0100_utc(year, 10);
-    return utc_ms >= start && utc_ms < end ? 7200 : 3600;
+    static _Thread_local struct summer_time cache = {1, 0, 0, 0};
+    if (utc_ms < cache.year_from || utc_ms >= cache.year_to) {
+        int64_t days = utc_ms >= 0 ? utc_ms / INSTANT_MS_PER_DAY
+                                   : -((-utc_ms - 1) / INSTANT_MS_PER_DAY) - 1;
+        int64_t year;
+        unsigned month, day;
+        instant_civil_from_days(days, &year, &month, &day);
+        cache.year_from = instant_days_from_civil(year, 1, 1) * INSTANT_MS_PER_DAY;
+        cache.year_to = instant_days_from_civil(year + 1, 1, 1) * INSTANT_MS_PER_DAY;
+        cache.start = last_sunday_0100_utc(year, 3);
+        cache.end = last_sunday_0100_utc(year, 10);
+    }
+    return utc_ms >= cache.start && utc_ms < cache.end ? 7200 : 3600;
 }
 
 int64_t sim_paris_to_utc(int64_t local_ms)

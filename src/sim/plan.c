@@ -317,7 +317,7 @@ static void spot_check(struct day *d, int64_t at, bool with_temperature, bool un
             round(clamp(noisy(d, &s, s.resp_rate, 1.2), 12, s.exact ? 40 : 20)), 0);
     if (with_temperature) {
         double t =
-            round(clamp(noisy(d, &s, s.temperature, 0.2), 35.8, s.exact ? 41 : 37.6) * 10) / 10;
+            round(clamp(noisy(d, &s, s.temperature, 0.2), 36.1, s.exact ? 41 : 37.6) * 10) / 10;
         if ((dev & DEV_THERMOMETER) && !s.exact && sim_rng_chance(&d->r, 0.01)) {
             struct sim_signal *a =
                 add(d, at, SIG_TEMPERATURE, round(sim_rng_range(&d->r, 340, 349)) / 10, 0);

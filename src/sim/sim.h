@@ -23,6 +23,9 @@ struct sim_config {
     double episode_rate;             /* multiplies every episode rate (1 = realistic) */
     const char *communes_path;       /* communes.json of @etalab/decoupage-administratif */
     const char *coordinates_path;    /* communes.csv with lat/lon, or NULL for none */
+    uint64_t slice_budget_bytes;     /* signal records held at once (0: 96 MiB); a smaller
+                                        budget plans each day in more time slices, with the
+                                        same output */
 };
 
 #define SIM_MAX_PATIENTS               9999999u

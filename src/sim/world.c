@@ -23,8 +23,8 @@ enum { STREAM_REGIONS = 1, STREAM_TERRITORY = 2 };
 static const char *const site_kind_names[SITE_KIND_COUNT] = {"msp", "pharmacie", "ehpad",
                                                              "centre_de_sante"};
 static const char *const site_kind_labels[SITE_KIND_COUNT] = {
-    "Maison de santé pluriprofessionnelle de", "Pharmacie (cabine de téléconsultation) de",
-    "EHPAD de", "Centre de santé de"};
+    "Maison de santé pluriprofessionnelle", "Pharmacie (cabine de téléconsultation)", "EHPAD",
+    "Centre de santé"};
 static const char *const profession_names[PRO_KIND_COUNT] = {"ipa", "medecin_generaliste",
                                                              "infirmier", "infirmier_ehpad"};
 
@@ -75,26 +75,26 @@ static int compare_candidate(const void *a, const void *b)
     return x->commune < y->commune ? -1 : x->commune > y->commune;
 }
 
+/* Whether a commune may be a territory's pole: a small town first (level 0), then any
+ * commune a territory may hold (1), then any commune at all (2), for small regions. */
+static bool may_be_pole(const struct sim_commune *c, const char *dep, int level)
+{
+    if (c->used || strcmp(c->departement, dep)) return false;
+    if (level == 0)
+        return c->population >= SEED_MIN_POPULATION && c->population <= SEED_MAX_POPULATION;
+    return level == 2 || c->population <= MEMBER_MAX_POPULATION;
+}
+
 /* Picks the pole of a territory among the unused communes of a département. */
-static int64_t pick_seed(struct sim_world *w, const char *dep, sim_rng *r, bool relaxed)
+static int64_t pick_seed(struct sim_world *w, const char *dep, sim_rng *r, int level)
 {
     uint32_t count = 0;
-    for (size_t i = 0; i < w->communes.count; i++) {
-        const struct sim_commune *c = &w->communes.items[i];
-        if (c->used || strcmp(c->departement, dep)) continue;
-        if (relaxed ? c->population <= MEMBER_MAX_POPULATION
-                    : c->population >= SEED_MIN_POPULATION && c->population <= SEED_MAX_POPULATION)
-            count++;
-    }
+    for (size_t i = 0; i < w->communes.count; i++)
+        count += may_be_pole(&w->communes.items[i], dep, level);
     if (count == 0) return -1;
     uint32_t k = sim_rng_below(r, count);
-    for (size_t i = 0; i < w->communes.count; i++) {
-        const struct sim_commune *c = &w->communes.items[i];
-        if (c->used || strcmp(c->departement, dep)) continue;
-        if (relaxed ? c->population <= MEMBER_MAX_POPULATION
-                    : c->population >= SEED_MIN_POPULATION && c->population <= SEED_MAX_POPULATION)
-            if (k-- == 0) return (int64_t)i;
-    }
+    for (size_t i = 0; i < w->communes.count; i++)
+        if (may_be_pole(&w->communes.items[i], dep, level) && k-- == 0) return (int64_t)i;
     return -1;
 }
 
@@ -176,6 +176,27 @@ static void place_sites_and_staff(struct sim_world *w, struct sim_territory *t)
     memcpy(t->professionals, staff, t->professional_count);
 }
 
+/* "<what> de <place>" the French way: "du Mans", "des Avirons", "d'Évry", "de Belley". */
+static void name_of_place(const char *what, const char *place, char *out, size_t size)
+{
+    static const char *const vowels[] = {"A", "E", "I", "O", "U", "Y", "H",
+                                         "É", "È", "Ê", "Î", "Ô", "Â"};
+    if (!strncmp(place, "Le ", 3)) {
+        snprintf(out, size, "%s du %s", what, place + 3);
+        return;
+    }
+    if (!strncmp(place, "Les ", 4)) {
+        snprintf(out, size, "%s des %s", what, place + 4);
+        return;
+    }
+    for (size_t i = 0; i < sizeof vowels / sizeof *vowels; i++)
+        if (!strncmp(place, vowels[i], strlen(vowels[i]))) {
+            snprintf(out, size, "%s d'%s", what, place);
+            return;
+        }
+    snprintf(out, size, "%s de %s", what, place);
+}
+
 static int build_territories(struct sim_world *w, verr *e)
 {
     unsigned per_region = w->cfg.territories_per_region;
@@ -203,19 +224,28 @@ static int build_territories(struct sim_world *w, verr *e)
             memcpy(deps[i], deps[j], 4);
             memcpy(deps[j], tmp, 4);
         }
+        uint64_t eligible = 0;
+        for (size_t i = 0; i < w->communes.count; i++) {
+            const struct sim_commune *c = &w->communes.items[i];
+            if (!strcmp(c->region, region) && c->population <= MEMBER_MAX_POPULATION)
+                eligible += c->population;
+        }
+        uint64_t region_room = eligible * 4 / 5 / per_region + 1;
         for (unsigned k = 0; k < per_region; k++) {
             struct sim_territory *t = &w->territories[ri * per_region + k];
             int64_t seed = -1;
-            for (int relaxed = 0; relaxed < 2 && seed < 0; relaxed++)
+            for (int level = 0; level < 3 && seed < 0; level++)
                 for (unsigned d = 0; d < nd && seed < 0; d++)
-                    seed = pick_seed(w, deps[(k + d) % nd], &r, relaxed);
+                    seed = pick_seed(w, deps[(k + d) % nd], &r, level);
             if (seed < 0)
                 return verr_fail(e, "region %s has too few communes for %u territories", region,
                                  per_region);
             snprintf(t->id, sizeof t->id, "t-%s-%u", region, k + 1);
             strcpy(t->region, region);
-            snprintf(t->name, sizeof t->name, "Territoire de %s", w->communes.items[seed].name);
+            name_of_place("Territoire", w->communes.items[seed].name, t->name, sizeof t->name);
+            /* Small regions (Guyane, Mayotte) must hold their territories too. */
             uint64_t target = (uint64_t)sim_rng_range(&r, 25000, 80000);
+            if (target > region_room) target = region_room;
             grow_territory(w, t, (uint32_t)seed, target, &member_cap);
             place_sites_and_staff(w, t);
         }
@@ -334,7 +364,7 @@ static void write_site(const struct sim_world *w, const struct sim_territory *t,
     const struct sim_commune *c = &w->communes.items[t->sites[i].commune];
     char id[32], name[256];
     snprintf(id, sizeof id, "s-%s-%u", t->id + 2, i + 1);
-    snprintf(name, sizeof name, "%s %s", site_kind_labels[t->sites[i].kind], c->name);
+    name_of_place(site_kind_labels[t->sites[i].kind], c->name, name, sizeof name);
     buf_puts(b, "{\"type\":\"site\"");
     json_key(b, "id", id, true);
     json_key(b, "territory", t->id, true);

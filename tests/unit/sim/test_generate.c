@@ -91,6 +91,13 @@ static void same_seed_same_bytes(void **state)
     assert_int_equal(a.truth_len, b.truth_len);
     assert_int_equal(a.programme_len, b.programme_len);
     assert_false(a.signals_len == c.signals_len && !memcmp(a.signals, c.signals, a.signals_len));
+    /* Planning each day in many time slices (the large-programme path) changes nothing. */
+    cfg.seed--;
+    cfg.slice_budget_bytes = 4096;
+    run_free(&c);
+    generate(&cfg, &c);
+    assert_int_equal(a.signals_len, c.signals_len);
+    assert_memory_equal(a.signals, c.signals, a.signals_len);
     run_free(&a);
     run_free(&b);
     run_free(&c);
@@ -452,6 +459,19 @@ static void programme_lists_territories_and_users(void **state)
     run_free(&r);
 }
 
+static void every_region_holds_its_territories(void **state)
+{
+    (void)state;
+    struct sim_config cfg;
+    struct run r;
+    small(&cfg, 90, 1);
+    cfg.regions = 18; /* all of them, overseas included: Guyane and Mayotte are small */
+    cfg.territories_per_region = 5;
+    if (!generate(&cfg, &r)) skip();
+    assert_int_equal(r.stats.territories, 90);
+    run_free(&r);
+}
+
 static void rejects_bad_configuration(void **state)
 {
     (void)state;
@@ -481,6 +501,7 @@ int main(void)
         cmocka_unit_test(truth_is_consistent_and_gaps_are_episodes),
         cmocka_unit_test(truth_does_not_depend_on_coordinates),
         cmocka_unit_test(programme_lists_territories_and_users),
+        cmocka_unit_test(every_region_holds_its_territories),
         cmocka_unit_test(rejects_bad_configuration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
