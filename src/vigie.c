@@ -1,6 +1,7 @@
 /* vigie: territorial telehealth platform. Dispatches `vigie <command>` to src/cmd/. */
 #include "cmd/cmd.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,10 @@ static void print_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (sodium_init() < 0) {
+        fprintf(stderr, "vigie: libsodium could not initialise\n");
+        return CMD_EXIT_FAILURE;
+    }
     if (argc < 2) {
         print_usage(stderr);
         return CMD_EXIT_USAGE;

@@ -18,6 +18,14 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Runtime failure: prints "vigie <cmd>: <message>"; returns 1. */
 int cmd_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The commands, one per file in src/cmd/. */
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+
 #define CMD_EXIT_OK 0
 #define CMD_EXIT_FAILURE 1
 #define CMD_EXIT_USAGE 2

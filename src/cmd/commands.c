@@ -3,13 +3,17 @@
 #include <stddef.h>
 
 /* One line per command, in the order `vigie --help` lists them. */
-int cmd_sim(int argc, char **argv);
 
 
 
 
 
 const struct command commands[] = {
+    {"serve", "run the platform (HTTP API, FHIR, console)", cmd_serve},
+    {"import", "load NDJSON FHIR resources into a database", cmd_import},
+    {"export", "write a database's resources as NDJSON", cmd_export},
+    {"check", "verify a database's integrity", cmd_check},
+    {"user", "manage users, roles, territories, passwords and gateway keys", cmd_user},
     {"sim", "simulated programme, signals and ground truth; scores triage events", cmd_sim},
     {NULL, NULL, NULL},
 };

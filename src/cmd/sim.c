@@ -12,8 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int cmd_sim(int argc, char **argv);
-
 static const char generate_usage[] =
     "Usage: vigie sim [generate] [options]\n"
     "       vigie sim score --truth FILE --events FILE [options]\n"

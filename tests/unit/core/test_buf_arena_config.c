@@ -24,6 +24,16 @@ static void buf_respects_max(void **state)
     buf_free(&b);
 }
 
+static void buf_without_limit_grows(void **state)
+{
+    (void)state;
+    buf b;
+    buf_init(&b, SIZE_MAX);
+    for (int i = 0; i < 1000; i++) assert_int_equal(buf_puts(&b, "0123456789"), 0);
+    assert_int_equal(b.len, 10000);
+    buf_free(&b);
+}
+
 static void buf_json_escapes(void **state)
 {
     (void)state;
@@ -118,6 +128,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_respects_max),
+        cmocka_unit_test(buf_without_limit_grows),
         cmocka_unit_test(buf_json_escapes),
         cmocka_unit_test(arena_alignment_and_reset),
         cmocka_unit_test(config_sections_and_types),

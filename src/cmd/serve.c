@@ -1,0 +1,118 @@
+/* vigie serve: the platform. */
+#include "cmd/cmd.h"
+#include "core/config.h"
+#include "core/instant.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "platform/platform.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: vigie serve [--db FILE] [--listen HOST:PORT] [--config FILE]\n"
+            "                   [--threads N] [--web DIR]\n\n"
+            "Runs the platform: FHIR ingestion, triage, the coordination queue and the console.\n\n"
+            "  --db FILE            SQLite database (created if absent; default vigie.db)\n"
+            "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 picks\n"
+            "                       a free port, printed at start)\n"
+            "  --config FILE        configuration file (see docs/configuration.md)\n"
+            "  --threads N          HTTP threads (default: 2)\n"
+            "  --web DIR            console files to serve (default: web/ beside the binary's\n"
+            "                       source tree when found)\n"
+            "  -h, --help           this help\n\n"
+            "Stops cleanly on SIGINT or SIGTERM, after committing what it acknowledged.\n");
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},     {"listen", required_argument, NULL, 'l'},
+        {"config", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
+        {"web", required_argument, NULL, 'w'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = NULL, *listen = NULL, *config_path = NULL, *web = NULL;
+    int threads = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'c': config_path = optarg; break;
+        case 't': threads = atoi(optarg); break;
+        case 'w': web = optarg; break;
+        case 'h': usage(stdout); return CMD_EXIT_OK;
+        default: return cmd_usage_error("serve", "unknown option");
+        }
+    }
+    if (optind < argc) return cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+
+    verr e;
+    config *cfg = config_path ? config_load(config_path, &e) : config_new();
+    if (!cfg) return cmd_fail("serve", "%s", e.msg);
+    int64_t config_threads;
+    if (!db) db = config_get(cfg, "server.db");
+    if (!listen) listen = config_get(cfg, "server.listen");
+    if (config_get_int(cfg, "server.threads", 2, 1, 64, &config_threads, &e) < 0) {
+        config_free(cfg);
+        return cmd_fail("serve", "%s", e.msg);
+    }
+    if (!db) db = "vigie.db";
+    if (!listen) listen = "127.0.0.1:8080";
+    if (!threads) threads = (int)config_threads;
+
+    /* Threads started from here inherit the blocked signals; main waits for them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = CMD_EXIT_FAILURE;
+    http_server *srv = NULL;
+    struct platform *p = platform_open(db, cfg, &e);
+    if (!p || config_check_unused(cfg, &e) < 0) {
+        cmd_fail("serve", "%s", e.msg);
+        goto done;
+    }
+    struct http_app app = {
+        .db_path = db,
+        .writer = p->writer,
+        .ing = p->ing,
+        .max_body = p->max_body,
+        .threads = threads,
+        .web_root = web,
+        .started_ms = instant_now_ms(),
+    };
+    srv = http_server_start(&app, listen, &e);
+    if (!srv) {
+        cmd_fail("serve", "%s", e.msg);
+        goto done;
+    }
+    char host[128];
+    snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
+    printf("vigie: serving http://%s:%d/ (database %s)\n", host, http_server_port(srv), db);
+    fflush(stdout);
+    int sig;
+    sigwait(&stop_signals, &sig);
+    log_info("serve: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    status = CMD_EXIT_OK;
+done:
+    /* The writer first: it commits what is queued and wakes the waiting connections, which
+     * then get their answers before the HTTP server stops. */
+    if (p) writer_stop(p->writer);
+    if (p) p->writer = NULL;
+    http_server_stop(srv);
+    platform_close(p);
+    config_free(cfg);
+    return status;
+}

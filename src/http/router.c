@@ -1,0 +1,66 @@
+/* The route table: every endpoint, who may call it, and the handler. */
+#include "http/http_int.h"
+#include "auth/auth.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct http_route routes[] = {
+    {"GET", "/healthz", http_healthz, NULL, 0},
+    {"GET", "/metrics", http_metrics, NULL, 0},
+    {"GET", "/fhir/metadata", http_fhir_metadata, NULL, 0},
+    {"POST", "/api/login", http_api_login, NULL, 0},
+    {"POST", "/api/logout", http_api_logout, NULL, AUTH_ANY_USER},
+    {"GET", "/api/me", http_api_me, NULL, AUTH_ANY_USER},
+    /* Writes are open to every role; each resource's patient is then checked. */
+    {"POST", "/fhir", http_fhir_bundle, NULL, AUTH_ANY_USER},
+    {"POST", "/fhir/$import", NULL, http_fhir_import, AUTH_ANY_USER},
+    {"GET", "/fhir/Observation", http_fhir_search_observation, NULL, AUTH_CLINICAL},
+    {"POST", "/fhir/{}", http_fhir_create, NULL, AUTH_ANY_USER},
+    {"PUT", "/fhir/{}/{}", http_fhir_update, NULL, AUTH_ANY_USER},
+    {"GET", "/fhir/{}/{}", http_fhir_read, NULL, AUTH_CLINICAL},
+};
+
+/* Matches one pattern; params get copies of the {} segments. */
+static bool match(const char *pattern, const char *url, const char *params[4], char *scratch,
+                  size_t n)
+{
+    int p = 0;
+    size_t used = 0;
+    while (*pattern && *url) {
+        if (pattern[0] == '{' && pattern[1] == '}') {
+            size_t len = strcspn(url, "/");
+            if (len == 0 || p == 4 || used + len + 1 > n) return false;
+            memcpy(scratch + used, url, len);
+            scratch[used + len] = '\0';
+            params[p++] = scratch + used;
+            used += len + 1;
+            url += len;
+            pattern += 2;
+            continue;
+        }
+        if (*pattern != *url) return false;
+        pattern++;
+        url++;
+    }
+    /* a trailing slash on the URL is tolerated */
+    if (*url == '/' && url[1] == '\0') url++;
+    return *pattern == '\0' && *url == '\0';
+}
+
+const struct http_route *http_route_match(const char *method, const char *url,
+                                          const char *params[4], char *scratch, size_t n,
+                                          int *status)
+{
+    bool path_found = false;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const char *tmp[4] = {0};
+        if (!match(routes[i].pattern, url, tmp, scratch, n)) continue;
+        path_found = true;
+        if (strcmp(routes[i].method, method) != 0) continue;
+        memcpy(params, tmp, sizeof tmp);
+        return &routes[i];
+    }
+    *status = path_found ? 405 : 404;
+    return NULL;
+}

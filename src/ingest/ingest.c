@@ -1,0 +1,123 @@
+/* The writer-side state of ingestion: patient keys and the input sequence. */
+#include "ingest/ingest_int.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ingest_patient_set_territory(ingest *ing, int64_t key, const char *territory)
+{
+    if (key <= 0) return;
+    if ((size_t)key >= ing->territory_cap) {
+        size_t cap = ing->territory_cap ? ing->territory_cap : 1024;
+        while (cap <= (size_t)key) cap *= 2;
+        ing->territories = xrealloc(ing->territories, cap * sizeof *ing->territories);
+        memset(ing->territories + ing->territory_cap, 0,
+               (cap - ing->territory_cap) * sizeof *ing->territories);
+        ing->territory_cap = cap;
+    }
+    free(ing->territories[key]);
+    ing->territories[key] = territory && *territory ? xstrdup(territory) : NULL;
+}
+
+const char *ingest_patient_territory(ingest *ing, int64_t key)
+{
+    return key > 0 && (size_t)key < ing->territory_cap ? ing->territories[key] : NULL;
+}
+
+static int cache_patient(void *arg, int64_t key, const char *id, const char *territory)
+{
+    ingest *ing = arg;
+    strmap_put(&ing->patients, id, strlen(id), key);
+    ingest_patient_set_territory(ing, key, territory);
+    return 0;
+}
+
+static void clear_territories(ingest *ing)
+{
+    for (size_t i = 0; i < ing->territory_cap; i++) free(ing->territories[i]);
+    free(ing->territories);
+    ing->territories = NULL;
+    ing->territory_cap = 0;
+}
+
+int ingest_reload(ingest *ing, verr *e)
+{
+    strmap_clear(&ing->patients);
+    clear_territories(ing);
+    if (store_patient_each(ing->s, cache_patient, ing, e) < 0) return -1;
+    ing->next_seq = store_max_seq(ing->s) + 1;
+    return 0;
+}
+
+ingest *ingest_new(store *s, const struct ingest_options *options, verr *e)
+{
+    ingest *ing = xcalloc(1, sizeof *ing);
+    ing->s = s;
+    ing->options = *options;
+    strmap_init(&ing->patients);
+    if (ingest_reload(ing, e) < 0) {
+        ingest_free(ing);
+        return NULL;
+    }
+    return ing;
+}
+
+void ingest_free(ingest *ing)
+{
+    if (!ing) return;
+    strmap_free(&ing->patients);
+    clear_territories(ing);
+    free(ing);
+}
+
+void ingest_set_sink(ingest *ing, const struct ingest_sink *sink)
+{
+    ing->sink = *sink;
+}
+
+int64_t ingest_patient_key(ingest *ing, const char *id)
+{
+    int64_t key;
+    return strmap_get(&ing->patients, id, strlen(id), &key) ? key : 0;
+}
+
+int64_t ingest_next_seq(ingest *ing)
+{
+    return ing->next_seq++;
+}
+
+store *ingest_store(ingest *ing)
+{
+    return ing->s;
+}
+
+static void rebuild_sink(ingest *ing)
+{
+    ing->sink_dirty = false;
+    if (ing->sink.rebuild) ing->sink.rebuild(ing->sink.ctx);
+}
+
+static void after_commit(void *ctx)
+{
+    ingest *ing = ctx;
+    if (ing->sink_dirty) rebuild_sink(ing);
+}
+
+static void after_rollback(void *ctx)
+{
+    ingest *ing = ctx;
+    verr e;
+    log_warn("ingest: a transaction was rolled back; reloading state from the store");
+    if (ingest_reload(ing, &e) < 0) log_error("ingest: reload failed: %s", e.msg);
+    rebuild_sink(ing);
+}
+
+void ingest_writer_hooks(ingest *ing, struct writer_hooks *hooks)
+{
+    memset(hooks, 0, sizeof *hooks);
+    hooks->ctx = ing;
+    hooks->after_commit = after_commit;
+    hooks->after_rollback = after_rollback;
+}

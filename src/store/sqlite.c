@@ -1,0 +1,880 @@
+/* SQLite implementation of store.h: WAL, synchronous=FULL, versioned schema. */
+#include "store/store.h"
+#include "store/schema.h"
+#include "store/store_int.h"
+#include "core/mem.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_LOG_INSERT,
+    ST_LOG_READ,
+    ST_PATIENT_FIND,
+    ST_PATIENT_INSERT,
+    ST_PATIENT_UPDATE,
+    ST_PATIENT_IDENT_DELETE,
+    ST_PATIENT_IDENT_INSERT,
+    ST_PATIENT_BY_IDENT,
+    ST_PATIENT_READ,
+    ST_PATIENT_INFO,
+    ST_PATIENT_BY_KEY,
+    ST_PATIENT_SET_TERRITORY,
+    ST_OBS_BY_IDENT,
+    ST_OBS_BY_CONTENT,
+    ST_OBS_BY_ID,
+    ST_OBS_INSERT,
+    ST_OBS_SUPERSEDE,
+    ST_OBS_READ,
+    ST_OBS_ID,
+    ST_RES_CURRENT,
+    ST_RES_SUPERSEDE,
+    ST_RES_INSERT,
+    ST_RES_READ,
+    ST_RES_BY_CONTENT,
+    ST_RES_CONTENT,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT job",
+    [ST_RELEASE] = "RELEASE job",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO job",
+    [ST_LOG_INSERT] = "INSERT INTO ingest_log(received_at, sender, channel, format, entries, "
+                      "raw_size, digest, raw_zstd) VALUES (?,?,?,?,?,?,?,?)",
+    [ST_LOG_READ] = "SELECT received_at, sender, channel, format, entries, raw_size, digest, "
+                    "raw_zstd FROM ingest_log WHERE id = ?",
+    [ST_PATIENT_FIND] = "SELECT key FROM patient WHERE id = ?",
+    [ST_PATIENT_INSERT] = "INSERT INTO patient(id, territory, commune, birth_date, resource, "
+                          "updated_at, log_id, log_entry) VALUES (?,?,?,?,?,?,?,?)",
+    [ST_PATIENT_UPDATE] = "UPDATE patient SET territory = coalesce(?, territory), commune = ?, "
+                          "birth_date = ?, resource = ?, updated_at = ?, log_id = ?, "
+                          "log_entry = ? WHERE key = ?",
+    [ST_PATIENT_IDENT_DELETE] = "DELETE FROM patient_identifier WHERE patient_key = ?",
+    [ST_PATIENT_IDENT_INSERT] = "INSERT OR REPLACE INTO patient_identifier(system, value, "
+                                "patient_key) VALUES (?,?,?)",
+    [ST_PATIENT_BY_IDENT] = "SELECT p.key, p.id FROM patient_identifier i JOIN patient p ON "
+                            "p.key = i.patient_key WHERE i.system = ? AND i.value = ?",
+    [ST_PATIENT_READ] = "SELECT resource, key FROM patient WHERE id = ?",
+    [ST_PATIENT_INFO] = "SELECT key, coalesce(territory, '') FROM patient WHERE id = ?",
+    [ST_PATIENT_BY_KEY] = "SELECT id, coalesce(territory, '') FROM patient WHERE key = ?",
+    [ST_PATIENT_SET_TERRITORY] = "UPDATE patient SET territory = ? WHERE key = ?",
+    [ST_OBS_BY_IDENT] = "SELECT seq, id, version, status, value, value2, content FROM observation "
+                        "WHERE ident = ? AND current = 1 AND ident IS NOT NULL",
+    [ST_OBS_BY_CONTENT] = "SELECT seq, id, version, status, value, value2, content FROM "
+                          "observation WHERE content = ? AND current = 1",
+    [ST_OBS_BY_ID] = "SELECT seq, id, version, status, value, value2, content FROM observation "
+                     "WHERE id = ? AND current = 1",
+    [ST_OBS_INSERT] = "INSERT INTO observation(seq, id, version, current, patient_key, kind, "
+                      "code_system, code, effective, precision, value, value2, status, triage, "
+                      "ident, content, received_at, log_id, log_entry, resource) VALUES "
+                      "(?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (content) WHERE "
+                      "current = 1 DO NOTHING",
+    [ST_OBS_SUPERSEDE] = "UPDATE observation SET current = 0 WHERE seq = ?",
+    [ST_OBS_READ] = "SELECT resource, patient_key FROM observation WHERE id = ? AND current = 1",
+    [ST_OBS_ID] = "SELECT id FROM observation WHERE seq = ?",
+    [ST_RES_CURRENT] = "SELECT seq, version FROM resource WHERE type = ? AND id = ? AND "
+                       "current = 1",
+    [ST_RES_SUPERSEDE] = "UPDATE resource SET current = 0 WHERE seq = ?",
+    [ST_RES_INSERT] = "INSERT INTO resource(seq, type, id, version, current, patient_key, time, "
+                      "status, received_at, log_id, log_entry, content, resource) VALUES "
+                      "(?,?,?,?,1,?,?,?,?,?,?,?,?)",
+    [ST_RES_CONTENT] = "SELECT content, version FROM resource WHERE type = ? AND id = ? AND "
+                       "current = 1 AND content IS NOT NULL",
+    [ST_RES_BY_CONTENT] = "SELECT id, version FROM resource WHERE type = ? AND content = ? AND "
+                          "current = 1 AND content IS NOT NULL",
+    [ST_RES_READ] = "SELECT resource, patient_key FROM resource WHERE type = ? AND id = ? AND "
+                    "current = 1",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[ST_COUNT];
+    ZSTD_CCtx *zc;
+    ZSTD_DCtx *zd;
+    char *log_sender, *log_channel; /* strings returned by store_log_read */
+};
+
+static int db_fail(store *s, verr *e, const char *what)
+{
+    return verr_fail(e, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *stmt(store *s, enum stmt_id id, verr *e)
+{
+    if (!s->stmts[id]) {
+        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
+                               NULL) != SQLITE_OK) {
+            db_fail(s, e, stmt_sql[id]);
+            return NULL;
+        }
+    }
+    return s->stmts[id];
+}
+
+/* Runs a statement that returns no rows. */
+static int run(store *s, enum stmt_id id, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, id, e);
+    if (!st) return -1;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, stmt_sql[id]);
+    return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_time(sqlite3_stmt *st, int i, int64_t ms)
+{
+    if (ms == STORE_NO_TIME)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_int64(st, i, ms);
+}
+
+static void bind_double(sqlite3_stmt *st, int i, double v)
+{
+    if (isnan(v))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_double(st, i, v);
+}
+
+static double column_double(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static int exec(store *s, const char *sql, verr *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        verr_fail(e, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int migrate(store *s, verr *e)
+{
+    int version = store_schema_version(s);
+    if (version > store_schema_latest())
+        return verr_fail(e, "the database has schema version %d, newer than this vigie (%d)",
+                         version, store_schema_latest());
+    for (int v = version + 1; v <= store_schema_latest(); v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
+        if (exec(s, "BEGIN IMMEDIATE", e) < 0) return -1;
+        if (exec(s, store_schema_migration(v), e) < 0 || exec(s, pragma, e) < 0) {
+            verr_prefix(e, "migration to schema version %d", v);
+            exec(s, "ROLLBACK", NULL);
+            return -1;
+        }
+        if (exec(s, "COMMIT", e) < 0) return -1;
+    }
+    return 0;
+}
+
+store *store_open(const char *target, enum store_access access, verr *e)
+{
+    if (sodium_init() < 0) {
+        verr_fail(e, "libsodium could not initialise");
+        return NULL;
+    }
+    store *s = xcalloc(1, sizeof *s);
+    int flags = access == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                      : SQLITE_OPEN_READONLY;
+    flags |= SQLITE_OPEN_NOMUTEX; /* one thread per connection at a time */
+    if (sqlite3_open_v2(target, &s->db, flags, NULL) != SQLITE_OK) {
+        verr_fail(e, "%s: %s", target, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 10000);
+    /* WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
+     * before the client hears about it. */
+    if (exec(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
+                " PRAGMA temp_store = MEMORY",
+             e) < 0)
+        goto fail;
+    if (access == STORE_WRITE) {
+        if (exec(s, "PRAGMA journal_mode = WAL", e) < 0) goto fail;
+        if (migrate(s, e) < 0) goto fail;
+    } else {
+        int version = store_schema_version(s);
+        if (version == 0) {
+            verr_fail(e, "%s: not a Vigie database (no schema)", target);
+            goto fail;
+        }
+        if (version != store_schema_latest()) {
+            verr_fail(e, "%s: schema version %d, this vigie needs %d (open it once for writing)",
+                      target, version, store_schema_latest());
+            goto fail;
+        }
+    }
+    s->zc = ZSTD_createCCtx();
+    s->zd = ZSTD_createDCtx();
+    if (!s->zc || !s->zd) {
+        verr_fail(e, "zstd: out of memory");
+        goto fail;
+    }
+    return s;
+fail:
+    store_close(s);
+    return NULL;
+}
+
+void store_close(store *s)
+{
+    if (!s) return;
+    for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    ZSTD_freeCCtx(s->zc);
+    ZSTD_freeDCtx(s->zd);
+    free(s->log_sender);
+    free(s->log_channel);
+    free(s);
+}
+
+int store_schema_version(store *s)
+{
+    sqlite3_stmt *st;
+    int version = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return version;
+}
+
+int store_begin(store *s, verr *e)
+{
+    return run(s, ST_BEGIN, e);
+}
+
+int store_commit(store *s, verr *e)
+{
+    return run(s, ST_COMMIT, e);
+}
+
+void store_rollback(store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) run(s, ST_ROLLBACK, NULL);
+}
+
+int store_savepoint(store *s, verr *e)
+{
+    return run(s, ST_SAVEPOINT, e);
+}
+
+int store_release(store *s, verr *e)
+{
+    return run(s, ST_RELEASE, e);
+}
+
+void store_rollback_savepoint(store *s)
+{
+    /* ROLLBACK TO keeps the savepoint open; RELEASE then ends it. */
+    if (run(s, ST_ROLLBACK_TO, NULL) == 0) run(s, ST_RELEASE, NULL);
+}
+
+int64_t store_max_seq(store *s)
+{
+    sqlite3_stmt *st;
+    int64_t max = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT max(coalesce((SELECT max(seq) FROM observation), 0), "
+                           "coalesce((SELECT max(seq) FROM resource), 0))",
+                           -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) max = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return max;
+}
+
+void store_hash(unsigned char out[STORE_HASH_SIZE], const void *const *parts,
+                const size_t *lengths, size_t count)
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, STORE_HASH_SIZE);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t n = lengths[i];
+        crypto_generichash_update(&h, (const unsigned char *)&n, sizeof n);
+        crypto_generichash_update(&h, parts[i], lengths[i]);
+    }
+    crypto_generichash_final(&h, out, STORE_HASH_SIZE);
+}
+
+/* ---- Ingest log ------------------------------------------------------------------------ */
+
+#define LOG_DIGEST_SIZE 32
+#define LOG_ZSTD_LEVEL 1 /* ingestion speed first; the log still shrinks about 5x */
+
+int store_log_append(store *s, struct store_log_entry *entry, verr *e)
+{
+    size_t bound = ZSTD_compressBound(entry->raw_len);
+    void *packed = xmalloc(bound);
+    size_t packed_len =
+        ZSTD_compressCCtx(s->zc, packed, bound, entry->raw, entry->raw_len, LOG_ZSTD_LEVEL);
+    if (ZSTD_isError(packed_len)) {
+        free(packed);
+        return verr_fail(e, "zstd: %s", ZSTD_getErrorName(packed_len));
+    }
+    unsigned char digest[LOG_DIGEST_SIZE];
+    crypto_generichash(digest, sizeof digest, entry->raw, entry->raw_len, NULL, 0);
+    sqlite3_stmt *st = stmt(s, ST_LOG_INSERT, e);
+    if (!st) {
+        free(packed);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, entry->received_ms);
+    bind_text(st, 2, entry->sender);
+    bind_text(st, 3, entry->channel);
+    sqlite3_bind_int(st, 4, entry->format);
+    sqlite3_bind_int64(st, 5, entry->entries);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)entry->raw_len);
+    sqlite3_bind_blob(st, 7, digest, sizeof digest, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 8, packed, (int)packed_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    free(packed);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "ingest log");
+    entry->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int store_log_read(store *s, int64_t id, struct store_log_entry *out, buf *raw, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_LOG_READ, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE) return 1;
+        return db_fail(s, e, "ingest log");
+    }
+    free(s->log_sender);
+    free(s->log_channel);
+    s->log_sender = xstrdup((const char *)sqlite3_column_text(st, 1));
+    s->log_channel = xstrdup((const char *)sqlite3_column_text(st, 2));
+    memset(out, 0, sizeof *out);
+    out->id = id;
+    out->received_ms = sqlite3_column_int64(st, 0);
+    out->sender = s->log_sender;
+    out->channel = s->log_channel;
+    out->format = (enum store_log_format)sqlite3_column_int(st, 3);
+    out->entries = sqlite3_column_int64(st, 4);
+    size_t raw_size = (size_t)sqlite3_column_int64(st, 5);
+    const void *digest = sqlite3_column_blob(st, 6);
+    int digest_len = sqlite3_column_bytes(st, 6);
+    const void *packed = sqlite3_column_blob(st, 7);
+    size_t packed_len = (size_t)sqlite3_column_bytes(st, 7);
+    buf_reset(raw);
+    int result = 0;
+    if (raw_size > raw->max) {
+        result = verr_fail(e, "ingest log %lld: %zu bytes exceed the buffer", (long long)id,
+                           raw_size);
+    } else {
+        char *tmp = xmalloc(raw_size + 1);
+        size_t n = ZSTD_decompressDCtx(s->zd, tmp, raw_size + 1, packed, packed_len);
+        unsigned char check[LOG_DIGEST_SIZE];
+        if (ZSTD_isError(n) || n != raw_size) {
+            result = verr_fail(e, "ingest log %lld: the compressed bytes are damaged",
+                               (long long)id);
+        } else {
+            crypto_generichash(check, sizeof check, (const unsigned char *)tmp, n, NULL, 0);
+            if (digest_len != LOG_DIGEST_SIZE || memcmp(check, digest, sizeof check) != 0)
+                result = verr_fail(e, "ingest log %lld: digest mismatch, the bytes changed",
+                                   (long long)id);
+            else
+                buf_append(raw, tmp, n);
+        }
+        free(tmp);
+    }
+    sqlite3_reset(st);
+    out->raw = buf_cstr(raw);
+    out->raw_len = raw->len;
+    return result;
+}
+
+/* ---- Patients -------------------------------------------------------------------------- */
+
+static int lookup_key(store *s, enum stmt_id id, const char *text, int64_t *key, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, id, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *key = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "lookup");
+}
+
+int store_patient_key(store *s, const char *id, int64_t *key, verr *e)
+{
+    return lookup_key(s, ST_PATIENT_FIND, id, key, e);
+}
+
+int store_patient_upsert(store *s, struct store_patient *p, bool *created, verr *e)
+{
+    int64_t key;
+    int found = store_patient_key(s, p->id, &key, e);
+    if (found < 0) return -1;
+    sqlite3_stmt *st;
+    if (found == 1) {
+        st = stmt(s, ST_PATIENT_INSERT, e);
+        if (!st) return -1;
+        bind_text(st, 1, p->id);
+        bind_text(st, 2, p->territory);
+        bind_text(st, 3, p->commune);
+        bind_time(st, 4, p->birth_date_ms);
+        bind_text(st, 5, p->resource);
+        sqlite3_bind_int64(st, 6, p->updated_ms);
+        sqlite3_bind_int64(st, 7, p->log_id);
+        sqlite3_bind_int64(st, 8, p->log_entry);
+    } else {
+        st = stmt(s, ST_PATIENT_UPDATE, e);
+        if (!st) return -1;
+        bind_text(st, 1, p->territory);
+        bind_text(st, 2, p->commune);
+        bind_time(st, 3, p->birth_date_ms);
+        bind_text(st, 4, p->resource);
+        sqlite3_bind_int64(st, 5, p->updated_ms);
+        sqlite3_bind_int64(st, 6, p->log_id);
+        sqlite3_bind_int64(st, 7, p->log_entry);
+        sqlite3_bind_int64(st, 8, key);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "patient");
+    if (found == 1) key = sqlite3_last_insert_rowid(s->db);
+    p->key = key;
+    *created = found == 1;
+
+    st = stmt(s, ST_PATIENT_IDENT_DELETE, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, key);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "patient identifiers");
+    for (size_t i = 0; i < p->ident_count; i++) {
+        st = stmt(s, ST_PATIENT_IDENT_INSERT, e);
+        if (!st) return -1;
+        bind_text(st, 1, p->ident_systems[i]);
+        bind_text(st, 2, p->ident_values[i]);
+        sqlite3_bind_int64(st, 3, key);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) return db_fail(s, e, "patient identifiers");
+    }
+    return 0;
+}
+
+int store_patient_key_by_identifier(store *s, const char *system, const char *value,
+                                    int64_t *key, char **id_out, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_PATIENT_BY_IDENT, e);
+    if (!st) return -1;
+    bind_text(st, 1, system ? system : "");
+    bind_text(st, 2, value);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *key = sqlite3_column_int64(st, 0);
+        if (id_out) *id_out = xstrdup((const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "patient identifier");
+}
+
+/* Reads (resource text, key) from a statement bound with its text parameters. */
+static int read_resource_row(store *s, sqlite3_stmt *st, buf *resource, int64_t *key, verr *e)
+{
+    int rc = sqlite3_step(st);
+    int result;
+    if (rc == SQLITE_ROW) {
+        buf_reset(resource);
+        if (buf_append(resource, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)) <
+            0)
+            result = verr_fail(e, "resource larger than the response limit");
+        else
+            result = 0;
+        if (key) *key = sqlite3_column_int64(st, 1);
+    } else if (rc == SQLITE_DONE) {
+        result = 1;
+    } else {
+        result = db_fail(s, e, "read");
+    }
+    sqlite3_reset(st);
+    return result;
+}
+
+int store_patient_read(store *s, const char *id, buf *resource, int64_t *key, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_PATIENT_READ, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return read_resource_row(s, st, resource, key, e);
+}
+
+int store_patient_info(store *s, const char *id, int64_t *key, char territory[64], verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_PATIENT_INFO, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *key = sqlite3_column_int64(st, 0);
+        snprintf(territory, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "patient");
+}
+
+int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64], verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_PATIENT_BY_KEY, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(id, 72, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(territory, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "patient");
+}
+
+int store_patient_set_territory(store *s, int64_t key, const char *territory, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_PATIENT_SET_TERRITORY, e);
+    if (!st) return -1;
+    bind_text(st, 1, territory);
+    sqlite3_bind_int64(st, 2, key);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "patient territory");
+    return 0;
+}
+
+int store_patient_each(store *s,
+                       int (*fn)(void *arg, int64_t key, const char *id, const char *territory),
+                       void *arg, verr *e)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT key, id, territory FROM patient ORDER BY key", -1, &st,
+                           NULL) != SQLITE_OK)
+        return db_fail(s, e, "patients");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn(arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2)) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "patients");
+    return 0;
+}
+
+/* ---- Observations ---------------------------------------------------------------------- */
+
+static int obs_lookup(store *s, enum stmt_id id, const void *key, int key_len,
+                      struct store_obs_ref *out, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, id, e);
+    if (!st) return -1;
+    if (key_len < 0)
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(st, 1, key, key_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->seq = sqlite3_column_int64(st, 0);
+        snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(st, 1));
+        out->version = sqlite3_column_int(st, 2);
+        out->status = sqlite3_column_int(st, 3);
+        out->value = column_double(st, 4);
+        out->value2 = column_double(st, 5);
+        memset(out->content, 0, sizeof out->content);
+        if (sqlite3_column_bytes(st, 6) == STORE_HASH_SIZE)
+            memcpy(out->content, sqlite3_column_blob(st, 6), STORE_HASH_SIZE);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "observation lookup");
+}
+
+int store_observation_by_ident(store *s, const unsigned char ident[STORE_HASH_SIZE],
+                               struct store_obs_ref *out, verr *e)
+{
+    return obs_lookup(s, ST_OBS_BY_IDENT, ident, STORE_HASH_SIZE, out, e);
+}
+
+int store_observation_by_content(store *s, const unsigned char content[STORE_HASH_SIZE],
+                                 struct store_obs_ref *out, verr *e)
+{
+    return obs_lookup(s, ST_OBS_BY_CONTENT, content, STORE_HASH_SIZE, out, e);
+}
+
+int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e)
+{
+    return obs_lookup(s, ST_OBS_BY_ID, id, -1, out, e);
+}
+
+int store_observation_insert(store *s, const struct store_observation *o, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_OBS_INSERT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, o->seq);
+    bind_text(st, 2, o->id);
+    sqlite3_bind_int(st, 3, o->version);
+    sqlite3_bind_int64(st, 4, o->patient_key);
+    sqlite3_bind_int(st, 5, o->kind);
+    bind_text(st, 6, o->code_system);
+    bind_text(st, 7, o->code);
+    bind_time(st, 8, o->effective_ms);
+    sqlite3_bind_int(st, 9, o->precision);
+    bind_double(st, 10, o->value);
+    bind_double(st, 11, o->value2);
+    sqlite3_bind_int(st, 12, o->status);
+    sqlite3_bind_int(st, 13, o->triage);
+    if (o->has_ident)
+        sqlite3_bind_blob(st, 14, o->ident, STORE_HASH_SIZE, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 14);
+    sqlite3_bind_blob(st, 15, o->content, STORE_HASH_SIZE, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 16, o->received_ms);
+    sqlite3_bind_int64(st, 17, o->log_id);
+    sqlite3_bind_int64(st, 18, o->log_entry);
+    sqlite3_bind_text(st, 19, o->resource, (int)o->resource_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "observation");
+    return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+static int update_seq(store *s, enum stmt_id id, int64_t seq, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, id, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, seq);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "supersede");
+    return 0;
+}
+
+int store_observation_supersede(store *s, int64_t seq, verr *e)
+{
+    return update_seq(s, ST_OBS_SUPERSEDE, seq, e);
+}
+
+int store_observation_read(store *s, const char *id, buf *resource, int64_t *patient_key,
+                           verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_OBS_READ, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return read_resource_row(s, st, resource, patient_key, e);
+}
+
+int store_observation_id(store *s, int64_t seq, char id[72], verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_OBS_ID, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, seq);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) snprintf(id, 72, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "observation id");
+}
+
+int store_observation_search(store *s, const struct store_obs_query *q,
+                             int (*fn)(void *arg, const struct store_obs_row *row), void *arg,
+                             verr *e)
+{
+    char sql[640];
+    int n = snprintf(sql, sizeof sql,
+                     "SELECT seq, effective, kind, value, value2, resource FROM observation "
+                     "WHERE current = 1 AND patient_key = ?1");
+    if (q->kind >= 0) n += snprintf(sql + n, sizeof sql - (size_t)n, " AND kind = ?2");
+    if (q->code) n += snprintf(sql + n, sizeof sql - (size_t)n, " AND code = ?3");
+    if (q->from_ms != STORE_NO_TIME)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND effective >= ?4");
+    if (q->to_ms != STORE_NO_TIME)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND effective <= ?5");
+    if (q->after_effective != STORE_NO_TIME)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND (effective, seq) > (?6, ?7)");
+    snprintf(sql + n, sizeof sql - (size_t)n, " ORDER BY effective, seq LIMIT ?8");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, e, "observation search");
+    sqlite3_bind_int64(st, 1, q->patient_key);
+    if (q->kind >= 0) sqlite3_bind_int(st, 2, q->kind);
+    if (q->code) sqlite3_bind_text(st, 3, q->code, -1, SQLITE_STATIC);
+    if (q->from_ms != STORE_NO_TIME) sqlite3_bind_int64(st, 4, q->from_ms);
+    if (q->to_ms != STORE_NO_TIME) sqlite3_bind_int64(st, 5, q->to_ms);
+    if (q->after_effective != STORE_NO_TIME) {
+        sqlite3_bind_int64(st, 6, q->after_effective);
+        sqlite3_bind_int64(st, 7, q->after_seq);
+    }
+    sqlite3_bind_int(st, 8, q->limit);
+    int rc, count = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_obs_row row = {
+            .seq = sqlite3_column_int64(st, 0),
+            .effective_ms = sqlite3_column_type(st, 1) == SQLITE_NULL
+                                ? STORE_NO_TIME
+                                : sqlite3_column_int64(st, 1),
+            .kind = sqlite3_column_int(st, 2),
+            .value = column_double(st, 3),
+            .value2 = column_double(st, 4),
+            .resource = (const char *)sqlite3_column_text(st, 5),
+            .resource_len = (size_t)sqlite3_column_bytes(st, 5),
+        };
+        count++;
+        if (fn(arg, &row) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "observation search");
+    return count;
+}
+
+/* ---- Other resources ------------------------------------------------------------------- */
+
+int store_resource_put(store *s, struct store_resource *r, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_RES_CURRENT, e);
+    if (!st) return -1;
+    bind_text(st, 1, r->type);
+    bind_text(st, 2, r->id);
+    int rc = sqlite3_step(st);
+    int64_t old_seq = 0;
+    int version = 0;
+    if (rc == SQLITE_ROW) {
+        old_seq = sqlite3_column_int64(st, 0);
+        version = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_fail(s, e, "resource");
+    if (old_seq && update_seq(s, ST_RES_SUPERSEDE, old_seq, e) < 0) return -1;
+    r->version = version + 1;
+    st = stmt(s, ST_RES_INSERT, e);
+    if (!st) return -1;
+    sqlite3_bind_int64(st, 1, r->seq);
+    bind_text(st, 2, r->type);
+    bind_text(st, 3, r->id);
+    sqlite3_bind_int(st, 4, r->version);
+    sqlite3_bind_int64(st, 5, r->patient_key);
+    bind_time(st, 6, r->time_ms);
+    bind_text(st, 7, r->status);
+    sqlite3_bind_int64(st, 8, r->received_ms);
+    sqlite3_bind_int64(st, 9, r->log_id);
+    sqlite3_bind_int64(st, 10, r->log_entry);
+    if (r->has_content)
+        sqlite3_bind_blob(st, 11, r->content, STORE_HASH_SIZE, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 11);
+    sqlite3_bind_text(st, 12, r->resource, (int)r->resource_len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) return db_fail(s, e, "resource");
+    return 0;
+}
+
+int store_resource_by_content(store *s, const char *type,
+                              const unsigned char content[STORE_HASH_SIZE], char id[72],
+                              int *version, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_RES_BY_CONTENT, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, content, STORE_HASH_SIZE, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(id, 72, "%s", (const char *)sqlite3_column_text(st, 0));
+        if (version) *version = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "resource lookup");
+}
+
+int store_resource_content(store *s, const char *type, const char *id,
+                           unsigned char content[STORE_HASH_SIZE], int *version, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_RES_CONTENT, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 0) == STORE_HASH_SIZE)
+            memcpy(content, sqlite3_column_blob(st, 0), STORE_HASH_SIZE);
+        else
+            rc = SQLITE_DONE;
+        *version = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_DONE) return 1;
+    return db_fail(s, e, "resource");
+}
+
+int store_resource_read(store *s, const char *type, const char *id, buf *resource,
+                        int64_t *patient_key, verr *e)
+{
+    sqlite3_stmt *st = stmt(s, ST_RES_READ, e);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    return read_resource_row(s, st, resource, patient_key, e);
+}
+
+sqlite3 *store_sqlite_db(store *s)
+{
+    return s->db;
+}

@@ -1,0 +1,321 @@
+/* The store: Vigie's one interface to durable data. The ingest log keeps the exact bytes
+ * received (zstd-compressed) with who sent them and when; normalised tables (patients,
+ * observations, other resources, events) are derived from it and trace back to it.
+ *
+ * A `store` is one connection. The platform opens one for its single writer thread and one
+ * per reader thread; a connection is used by one thread at a time. SQLite is the embedded
+ * engine (WAL, synchronous=FULL); PostgreSQL implements the same interface later.
+ *
+ * Every function returning int gives 0 on success and -1 on failure with the reason in e,
+ * unless documented otherwise (1 = "not found" for lookups). */
+#ifndef VIGIE_STORE_H
+#define VIGIE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/verr.h"
+
+typedef struct store store;
+
+enum store_access {
+    STORE_WRITE, /* creates the database if needed and applies migrations */
+    STORE_READ,  /* read-only; the database must exist */
+};
+
+#define STORE_HASH_SIZE 16 /* bytes of the identity hashes used to find duplicates */
+#define STORE_NO_TIME INT64_MIN
+
+/* Opens `target`: a file path (SQLite). */
+store *store_open(const char *target, enum store_access access, verr *e);
+void store_close(store *s);
+/* Schema version after migrations. */
+int store_schema_version(store *s);
+
+/* Transactions. begin takes the write lock at once (BEGIN IMMEDIATE). Savepoints nest one
+ * level inside a transaction: one per job of a group commit. */
+int store_begin(store *s, verr *e);
+int store_commit(store *s, verr *e);
+void store_rollback(store *s);
+int store_savepoint(store *s, verr *e);
+int store_release(store *s, verr *e);
+void store_rollback_savepoint(store *s);
+
+/* Highest sequence number used by any table: the writer continues from it. */
+int64_t store_max_seq(store *s);
+
+/* ---- Ingest log ------------------------------------------------------------------------ */
+
+/* How the raw bytes are laid out, so that an entry index can be found again. */
+enum store_log_format {
+    LOG_RESOURCE = 0, /* one resource; entry 0 */
+    LOG_BUNDLE = 1,   /* a Bundle; entry i = Bundle.entry[i] */
+    LOG_NDJSON = 2,   /* lines; entry i = the i-th line (0-based, counting every line) */
+    LOG_API = 3,      /* a Vigie API request body (JSON) */
+};
+
+struct store_log_entry {
+    int64_t id;
+    int64_t received_ms;
+    const char *sender;       /* user or gateway name, "import" for the command line */
+    const char *channel;      /* "POST /fhir/Observation", "vigie import", ... */
+    enum store_log_format format;
+    int64_t entries;          /* number of entries it holds */
+    const void *raw;
+    size_t raw_len;
+};
+
+/* Appends the bytes, compressed; sets entry->id. */
+int store_log_append(store *s, struct store_log_entry *entry, verr *e);
+/* Reads entry `id` back; the bytes go to raw (decompressed and checked against the digest
+ * recorded at append time); strings in out point into s and stay valid until the next
+ * call. Returns 1 when absent. */
+int store_log_read(store *s, int64_t id, struct store_log_entry *out, buf *raw, verr *e);
+
+/* ---- Patients -------------------------------------------------------------------------- */
+
+struct store_patient {
+    int64_t key;              /* dense integer, assigned at creation */
+    const char *id;
+    const char *resource;     /* JSON text */
+    const char *territory;    /* enrolment territory, NULL when not enrolled */
+    const char *commune;      /* INSEE code, or NULL */
+    int64_t birth_date_ms;    /* STORE_NO_TIME when unknown */
+    const char *const *ident_systems; /* identifiers, ident_count of each */
+    const char *const *ident_values;
+    size_t ident_count;
+    int64_t updated_ms;
+    int64_t log_id;
+    int64_t log_entry;
+};
+
+/* Creates or replaces a Patient by id; sets p->key and *created. */
+int store_patient_upsert(store *s, struct store_patient *p, bool *created, verr *e);
+/* Key of the patient with this id / identifier; 1 when unknown. `id_out` (may be NULL)
+ * receives the logical id (caller frees). */
+int store_patient_key(store *s, const char *id, int64_t *key, verr *e);
+int store_patient_key_by_identifier(store *s, const char *system, const char *value,
+                                    int64_t *key, char **id_out, verr *e);
+/* Key and enrolment territory ("" when not enrolled) of a patient; 1 when unknown. */
+int store_patient_info(store *s, const char *id, int64_t *key, char territory[64], verr *e);
+/* Id and territory of a patient key; 1 when unknown. */
+int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64], verr *e);
+/* The Patient resource as stored; 1 when unknown. */
+int store_patient_read(store *s, const char *id, buf *resource, int64_t *key, verr *e);
+/* Sets a patient's enrolment territory (NULL: not enrolled). */
+int store_patient_set_territory(store *s, int64_t key, const char *territory, verr *e);
+/* Calls fn for every patient (key, id, territory), in key order. */
+int store_patient_each(store *s,
+                       int (*fn)(void *arg, int64_t key, const char *id, const char *territory),
+                       void *arg, verr *e);
+
+/* ---- Observations ---------------------------------------------------------------------- */
+
+struct store_observation {
+    int64_t seq;              /* global sequence: commit order of every input */
+    const char *id;
+    int version;
+    int64_t patient_key;
+    int kind;                 /* enum measure_kind */
+    const char *code_system;
+    const char *code;
+    int64_t effective_ms;     /* STORE_NO_TIME when absent */
+    int precision;            /* enum instant_precision */
+    double value, value2;     /* canonical units; NaN when absent */
+    int status;               /* enum fhir_obs_status */
+    bool triage;
+    bool has_ident;
+    unsigned char ident[STORE_HASH_SIZE];   /* hash of identifier system|value */
+    unsigned char content[STORE_HASH_SIZE]; /* hash of patient, code, time and value(s) */
+    int64_t received_ms;
+    int64_t log_id;
+    int64_t log_entry;
+    const char *resource;     /* JSON text */
+    size_t resource_len;
+};
+
+/* Current version found by a lookup. */
+struct store_obs_ref {
+    int64_t seq;
+    char id[72];
+    int version;
+    int status;
+    double value, value2;
+    unsigned char content[STORE_HASH_SIZE];
+};
+
+/* Lookups of the current version; 1 when none. */
+int store_observation_by_ident(store *s, const unsigned char ident[STORE_HASH_SIZE],
+                               struct store_obs_ref *out, verr *e);
+int store_observation_by_content(store *s, const unsigned char content[STORE_HASH_SIZE],
+                                 struct store_obs_ref *out, verr *e);
+int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e);
+/* Inserts a row as the current version. Returns 1 (nothing inserted) when a current row
+ * with the same content hash exists: a duplicate. */
+int store_observation_insert(store *s, const struct store_observation *o, verr *e);
+/* Marks a version as no longer current (a newer version follows). */
+int store_observation_supersede(store *s, int64_t seq, verr *e);
+/* The current resource text of an Observation; 1 when unknown. patient_key may be NULL. */
+int store_observation_read(store *s, const char *id, buf *resource, int64_t *patient_key,
+                           verr *e);
+/* The logical id of an observation row (for events' sources); 1 when unknown. */
+int store_observation_id(store *s, int64_t seq, char id[72], verr *e);
+
+struct store_obs_query {
+    int64_t patient_key;
+    int kind;                 /* measure kind, or -1 for any */
+    const char *code;         /* when kind is 0 (MEASURE_NONE): code text to match, or NULL */
+    int64_t from_ms, to_ms;   /* inclusive bounds on effective time; STORE_NO_TIME = open */
+    int64_t after_effective;  /* keyset cursor: rows after (effective, seq); STORE_NO_TIME = start */
+    int64_t after_seq;
+    int limit;
+};
+
+struct store_obs_row {
+    int64_t seq;
+    int64_t effective_ms;
+    int kind;
+    double value, value2;
+    const char *resource;
+    size_t resource_len;
+};
+
+/* Calls fn for each matching current observation in (effective, seq) order; returns the
+ * number of rows or -1. fn returning non-zero stops the scan. */
+int store_observation_search(store *s, const struct store_obs_query *q,
+                             int (*fn)(void *arg, const struct store_obs_row *row), void *arg,
+                             verr *e);
+
+/* ---- Other resources (Condition, Communication, ServiceRequest, ...) ------------------- */
+
+struct store_resource {
+    int64_t seq;
+    const char *type;
+    const char *id;
+    int version;              /* set by store_resource_put */
+    int64_t patient_key;      /* 0 when not about a patient */
+    int64_t time_ms;          /* clinical time (sent, authoredOn, recordedDate) or STORE_NO_TIME */
+    const char *status;
+    bool has_content;
+    unsigned char content[STORE_HASH_SIZE]; /* identity of the content, to find duplicates */
+    const char *resource;
+    size_t resource_len;
+    int64_t received_ms;
+    int64_t log_id;
+    int64_t log_entry;
+};
+
+/* Stores a new version of (type, id); the previous one stops being current. Sets
+ * r->version. */
+int store_resource_put(store *s, struct store_resource *r, verr *e);
+/* Current resource of `type` with this content hash: its id (and version); 1 when none. */
+int store_resource_by_content(store *s, const char *type,
+                              const unsigned char content[STORE_HASH_SIZE], char id[72],
+                              int *version, verr *e);
+/* Content hash and version of the current version of (type, id); 1 when unknown or when
+ * it has no content hash. */
+int store_resource_content(store *s, const char *type, const char *id,
+                           unsigned char content[STORE_HASH_SIZE], int *version, verr *e);
+/* Current version's text; 1 when unknown. */
+int store_resource_read(store *s, const char *type, const char *id, buf *resource,
+                        int64_t *patient_key, verr *e);
+
+/* ---- Users and tokens ------------------------------------------------------------------ */
+
+struct store_user {
+    int64_t id;
+    char username[64];
+    char role[24];
+    char *password_hash;      /* argon2id encoded string, or NULL; owned (free) */
+    bool disabled;
+    char **territories;       /* owned arrays (store_user_free) */
+    size_t territory_count;
+    char **patients;          /* linked patient ids (caregivers, gateways) */
+    size_t patient_count;
+};
+
+/* Creates a user; 1 when the username exists. Sets u->id. */
+int store_user_add(store *s, struct store_user *u, int64_t now_ms, verr *e);
+/* Loads a user by name (or by id when name is NULL); 1 when unknown. */
+int store_user_get(store *s, const char *username, int64_t id, struct store_user *u, verr *e);
+void store_user_free(struct store_user *u);
+/* Updates the fields that differ: password hash (NULL keeps it), role (NULL keeps it),
+ * disabled; and replaces the territories / patients lists when `lists` is true. */
+int store_user_update(store *s, const struct store_user *u, bool lists, int64_t now_ms,
+                      verr *e);
+/* Calls fn for each user in id order. */
+int store_user_each(store *s, int (*fn)(void *arg, const struct store_user *u), void *arg,
+                    verr *e);
+
+enum store_token_kind { TOKEN_SESSION, TOKEN_KEY };
+
+int store_token_add(store *s, const unsigned char hash[32], int64_t user_id,
+                    enum store_token_kind kind, int64_t created_ms, int64_t expires_ms,
+                    verr *e);
+/* The user of a live token (not revoked, not expired at now); 1 when none. */
+int store_token_user(store *s, const unsigned char hash[32], int64_t now_ms, int64_t *user_id,
+                     int64_t *expires_ms, verr *e);
+int store_token_revoke(store *s, const unsigned char hash[32], int64_t now_ms, verr *e);
+/* Revokes every token of a user (disable, password change); keys too when `keys`. */
+int store_token_revoke_user(store *s, int64_t user_id, bool keys, int64_t now_ms, verr *e);
+
+/* ---- Replay ---------------------------------------------------------------------------- */
+
+/* One stored input, as replayed in sequence order to rebuild derived state. */
+struct store_replay_item {
+    int64_t seq;
+    bool is_observation;
+    const struct store_observation *observation; /* when is_observation */
+    const struct store_resource *resource;       /* otherwise */
+};
+
+/* Calls fn for every stored input (all versions) in sequence order. */
+int store_replay(store *s, int (*fn)(void *arg, const struct store_replay_item *item), void *arg,
+                 verr *e);
+
+/* ---- Export ---------------------------------------------------------------------------- */
+
+/* Calls fn with the current version of every resource: Patients first (creation order),
+ * then the other resources in sequence order. fn returning non-zero stops. */
+int store_export(store *s,
+                 int (*fn)(void *arg, const char *type, const char *json, size_t len), void *arg,
+                 verr *e);
+
+/* ---- Integrity ------------------------------------------------------------------------- */
+
+struct store_check_report {
+    int64_t log_entries;
+    int64_t observations;
+    int64_t resources;
+    int64_t problems;
+};
+
+/* One normalised row and where it came from, for tracing rows back to the log. */
+struct store_trace_row {
+    const char *type; /* "Patient", "Observation", or the resource type */
+    const char *id;
+    int64_t log_id, log_entry;
+    int kind;             /* observations */
+    double value, value2; /* observations: NaN when absent */
+    int status;           /* observations */
+};
+
+/* Calls fn for every row of every table, ordered by (log_id, log_entry). */
+int store_trace_each(store *s, int (*fn)(void *arg, const struct store_trace_row *row),
+                     void *arg, verr *e);
+
+/* SQLite's integrity_check, the ingest log's digests, and every normalised row traced back
+ * to its log entry. Each problem is reported through `problem` (may be NULL). */
+int store_check(store *s, struct store_check_report *report,
+                void (*problem)(void *arg, const char *message), void *arg, verr *e);
+
+/* ---- Identity hashes ------------------------------------------------------------------- */
+
+/* 16-byte BLAKE2b of the given parts (each part length-prefixed, so ("ab","c") differs from
+ * ("a","bc")). */
+void store_hash(unsigned char out[STORE_HASH_SIZE], const void *const *parts,
+                const size_t *lengths, size_t count);
+
+#endif
