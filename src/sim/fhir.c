@@ -285,8 +285,9 @@ static void communication(const struct sim_world *w, const struct sim_signal *s,
     const char *text = sim_text(s->text);
     buf_printf(b,
                "{\"resourceType\":\"Communication\",\"id\":\"%s\",\"identifier\":[{\"system\":"
-               "\"urn:vigie:sim:communication\",\"value\":\"%s\"}],\"extension\":[{\"url\":"
-               "\"urn:vigie:sender-role\",\"valueCode\":\"%s\"}],\"status\":\"completed\","
+               "\"urn:vigie:sim:communication\",\"value\":\"%s\"}],\"status\":\"completed\","
+               "\"category\":[{\"coding\":[{\"system\":\"urn:vigie:sender-role\",\"code\":"
+               "\"%s\"}]}],"
                "\"subject\":{\"reference\":\"Patient/%s\"},\"sender\":{\"reference\":\"%s\"},"
                "\"sent\":\"%s\",\"payload\":[{\"contentString\":",
                ids.resource, ids.resource, sim_role_name((enum sim_role)s->role), ids.patient,

@@ -306,18 +306,23 @@ void sim_fhir_patient(const struct sim_world *w, uint32_t p, buf *b)
     instant_format((int64_t)pt->birth_day * INSTANT_MS_PER_DAY, INSTANT_DAY, birth);
     const char *space = strchr(name, ' ');
     buf_printf(b,
-               "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"identifier\":[{\"system\":"
+               "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"extension\":[{\"url\":"
+               "\"urn:vigie:territory\",\"valueString\":\"%s\"}],\"identifier\":[{\"system\":"
                "\"urn:vigie:sim:patient\",\"value\":\"%s\"}],\"active\":true,",
-               id, id);
+               id, w->territories[pt->territory].id, id);
     buf_puts(b, "\"name\":[{\"family\":");
     buf_append_json_string(b, space + 1, strlen(space + 1));
     buf_puts(b, ",\"given\":[");
     buf_append_json_string(b, name, (size_t)(space - name));
     buf_printf(b, "]}],\"gender\":\"%s\",\"birthDate\":\"%s\",", pt->female ? "female" : "male",
                birth);
-    buf_puts(b, "\"address\":[{\"extension\":[{\"url\":\"https://hl7.fr/ig/fhir/core/"
-                "StructureDefinition/fr-core-address-insee-code\",\"valueCoding\":{\"code\":");
-    buf_printf(b, "\"%s\"}}],\"use\":\"home\",\"city\":", c->code);
+    /* The commune twice: Vigie's extension, and FR Core's for other French systems. */
+    buf_printf(b,
+               "\"address\":[{\"extension\":[{\"url\":\"urn:vigie:commune\",\"valueCode\":"
+               "\"%s\"},{\"url\":\"https://hl7.fr/ig/fhir/core/StructureDefinition/"
+               "fr-core-address-insee-code\",\"valueCoding\":{\"code\":\"%s\"}}],"
+               "\"use\":\"home\",\"city\":",
+               c->code, c->code);
     buf_append_json_string(b, c->name, strlen(c->name));
     if (c->postal_code[0]) buf_printf(b, ",\"postalCode\":\"%s\"", c->postal_code);
     buf_printf(b, ",\"district\":\"%s\",\"country\":\"FR\"}]}\n", c->departement);

@@ -159,8 +159,8 @@ static void check_resource(json_t *r, void *ctx)
         c->patients++;
         json_t *address = json_array_get(json_object_get(r, "address"), 0);
         json_t *ext = json_array_get(json_object_get(address, "extension"), 0);
-        const char *insee =
-            json_string_value(json_object_get(json_object_get(ext, "valueCoding"), "code"));
+        assert_string_equal(json_string_value(json_object_get(ext, "url")), "urn:vigie:commune");
+        const char *insee = json_string_value(json_object_get(ext, "valueCode"));
         assert_non_null(insee);
         assert_int_equal(strlen(insee), 5);
         return;
@@ -221,9 +221,10 @@ static void check_resource(json_t *r, void *ctx)
         const char *sender =
             json_string_value(json_object_get(json_object_get(r, "sender"), "reference"));
         assert_non_null(sender);
-        json_t *role =
-            json_object_get(json_array_get(json_object_get(r, "extension"), 0), "valueCode");
-        assert_non_null(json_string_value(role));
+        json_t *category = json_array_get(json_object_get(r, "category"), 0);
+        json_t *role = json_array_get(json_object_get(category, "coding"), 0);
+        assert_string_equal(json_string_value(json_object_get(role, "system")),
+                            "urn:vigie:sender-role");
     } else if (!strcmp(type, "ServiceRequest")) {
         c->requests++;
         at = time_of(r, "authoredOn");
