@@ -141,8 +141,11 @@ static void draw_devices(struct sim_patient *pt, sim_rng *r)
         d |= DEV_SCALE | DEV_BP_CUFF;
         if (sim_rng_chance(r, 0.4)) d |= DEV_OXIMETER;
     }
+    /* Every condition the triage watches comes with its device: without an enrolment,
+     * `vigie triage` expects daily weight in heart failure, glucose in diabetes, SpO2 in
+     * COPD and blood pressure in hypertension (docs/triage.md). */
     if (c & (COND_T1_DIABETES | COND_T2_DIABETES)) {
-        if (pt->primary == PRIMARY_DIABETES || (c & COND_INSULIN)) d |= DEV_GLUCOMETER;
+        d |= DEV_GLUCOMETER;
         if (pt->primary == PRIMARY_DIABETES && sim_rng_chance(r, 0.3)) d |= DEV_SCALE;
     }
     if (c & COND_COPD) {
@@ -150,7 +153,7 @@ static void draw_devices(struct sim_patient *pt, sim_rng *r)
         if (sim_rng_chance(r, 0.7)) d |= DEV_RESP_RATE;
         if (c & COND_LONG_TERM_O2) d |= DEV_O2;
     }
-    if ((c & COND_HYPERTENSION) && pt->primary == PRIMARY_HYPERTENSION) d |= DEV_BP_CUFF;
+    if (c & COND_HYPERTENSION) d |= DEV_BP_CUFF;
     if (pt->primary == PRIMARY_FRAIL_ELDERLY) {
         if (sim_rng_chance(r, 0.8)) d |= DEV_TRACKER;
         if (sim_rng_chance(r, 0.85)) d |= DEV_FALL_DETECTOR;
@@ -237,28 +240,35 @@ static void draw_caregiver(struct sim_patient *pt, sim_rng *r)
 }
 
 /* Expected daily measurements, as the enrolment API takes them (DESIGN §9). */
+struct expected {
+    const char *kind;
+    int per_day;
+};
+
+static unsigned expected_of(const struct sim_patient *pt, struct expected out[9])
+{
+    unsigned d = pt->devices, n = 0;
+    if (d & DEV_SCALE) out[n++] = (struct expected){"weight", 1};
+    if (d & DEV_BP_CUFF) out[n++] = (struct expected){"blood_pressure", pt->bp_per_day};
+    if (d & (DEV_BP_CUFF | DEV_OXIMETER))
+        out[n++] = (struct expected){"heart_rate", (d & DEV_BP_CUFF) ? pt->bp_per_day : 1};
+    if (d & DEV_OXIMETER) out[n++] = (struct expected){"spo2", 1};
+    if (d & DEV_RESP_RATE) out[n++] = (struct expected){"respiratory_rate", 1};
+    if (d & DEV_THERMOMETER) out[n++] = (struct expected){"temperature", 1};
+    if (d & DEV_GLUCOMETER) out[n++] = (struct expected){"glucose", pt->glucose_per_day};
+    if (d & DEV_TRACKER) out[n++] = (struct expected){"steps", 1};
+    if (d & DEV_O2) out[n++] = (struct expected){"o2_flow", 1};
+    return n;
+}
+
 static void write_expected(const struct sim_patient *pt, buf *b)
 {
-    unsigned d = pt->devices;
-    bool first = true;
-#define EXPECT(kind, n)                                                                            \
-    do {                                                                                           \
-        buf_printf(b, "%s{\"kind\":\"%s\",\"per_day\":%d}", first ? "" : ",", kind, (int)(n));     \
-        first = false;                                                                             \
-    } while (0)
+    struct expected e[9];
+    unsigned n = expected_of(pt, e);
     buf_puts(b, ",\"expected\":[");
-    if (d & DEV_SCALE) EXPECT("weight", 1);
-    if (d & DEV_BP_CUFF) EXPECT("blood_pressure", pt->bp_per_day);
-    if (d & (DEV_BP_CUFF | DEV_OXIMETER))
-        EXPECT("heart_rate", (d & DEV_BP_CUFF) ? pt->bp_per_day : 1);
-    if (d & DEV_OXIMETER) EXPECT("spo2", 1);
-    if (d & DEV_RESP_RATE) EXPECT("respiratory_rate", 1);
-    if (d & DEV_THERMOMETER) EXPECT("temperature", 1);
-    if (d & DEV_GLUCOMETER) EXPECT("glucose", pt->glucose_per_day);
-    if (d & DEV_TRACKER) EXPECT("steps", 1);
-    if (d & DEV_O2) EXPECT("o2_flow", 1);
+    for (unsigned i = 0; i < n; i++)
+        buf_printf(b, "%s{\"kind\":\"%s\",\"per_day\":%d}", i ? "," : "", e[i].kind, e[i].per_day);
     buf_putc(b, ']');
-#undef EXPECT
 }
 
 static void write_programme_patient(const struct sim_world *w, uint32_t p, buf *b)
@@ -307,9 +317,21 @@ void sim_fhir_patient(const struct sim_world *w, uint32_t p, buf *b)
     const char *space = strchr(name, ' ');
     buf_printf(b,
                "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"extension\":[{\"url\":"
-               "\"urn:vigie:territory\",\"valueString\":\"%s\"}],\"identifier\":[{\"system\":"
-               "\"urn:vigie:sim:patient\",\"value\":\"%s\"}],\"active\":true,",
-               id, w->territories[pt->territory].id, id);
+               "\"urn:vigie:territory\",\"valueString\":\"%s\"}",
+               id, w->territories[pt->territory].id);
+    /* The enrolment's expected measurements, so that a replay without the registry knows
+     * what is missing: {"url":"urn:vigie:expected","extension":[{"url":"weight",
+     * "valueDecimal":1},...]} (a proposal: docs/sim.md). */
+    struct expected e[9];
+    unsigned n = expected_of(pt, e);
+    buf_puts(b, ",{\"url\":\"urn:vigie:expected\",\"extension\":[");
+    for (unsigned i = 0; i < n; i++)
+        buf_printf(b, "%s{\"url\":\"%s\",\"valueDecimal\":%d}", i ? "," : "", e[i].kind,
+                   e[i].per_day);
+    buf_printf(b,
+               "]}],\"identifier\":[{\"system\":\"urn:vigie:sim:patient\",\"value\":\"%s\"}],"
+               "\"active\":true,",
+               id);
     buf_puts(b, "\"name\":[{\"family\":");
     buf_append_json_string(b, space + 1, strlen(space + 1));
     buf_puts(b, ",\"given\":[");
