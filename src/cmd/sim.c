@@ -3,6 +3,7 @@
 #include "cmd/cmd.h"
 #include "core/instant.h"
 #include "sim/sim.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -10,11 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 static const char generate_usage[] =
     "Usage: vigie sim [generate] [options]\n"
     "       vigie sim score --truth FILE --events FILE [options]\n"
+    "       vigie sim load --db FILE --programme FILE --keys FILE\n"
+    "       vigie sim feed --url URL --programme FILE --signals FILE [options]\n"
     "\n"
     "Generates a simulated telemonitoring programme on real French communes: territories,\n"
     "sites, users, enrolled patients and D days of their signals as NDJSON FHIR R4 resources\n"
@@ -65,6 +70,13 @@ static const char score_usage[] =
     "  --min-sensitivity CAT=PCT   fail (status 1) when the sensitivity for episodes of\n"
     "                              expected category CAT is below PCT %% (repeatable)\n"
     "  -h, --help                  this help\n";
+
+/* getopt_long's ':' (missing value) and '?' (unknown option), in our words. */
+static int bad_option(const char *cmd, int c, char **argv)
+{
+    if (c == ':') return cmd_usage_error(cmd, "%s needs a value", argv[optind - 1]);
+    return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
 
 static int parse_uint(const char *cmd, const char *opt, const char *text, unsigned long max,
                       unsigned long *out)
@@ -214,10 +226,8 @@ static int run_generate(int argc, char **argv)
         case O_QUIET:
             quiet = true;
             break;
-        case ':':
-            return cmd_usage_error(cmd, "%s needs a value", argv[optind - 1]);
         default:
-            return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return bad_option(cmd, c, argv);
         }
     }
     if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
@@ -326,10 +336,8 @@ static int run_score(int argc, char **argv)
             min_sensitivity[cat] = pct;
             break;
         }
-        case ':':
-            return cmd_usage_error(cmd, "%s needs a value", argv[optind - 1]);
         default:
-            return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return bad_option(cmd, c, argv);
         }
     }
     if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
@@ -369,8 +377,205 @@ static int run_score(int argc, char **argv)
     return status;
 }
 
+static const char load_usage[] =
+    "Usage: vigie sim load --db FILE --programme FILE --keys FILE\n"
+    "\n"
+    "Creates the users of a simulated programme in a Vigie database so that `vigie sim feed`\n"
+    "can log in as each of them: coordinators, planners, professionals and caregivers with\n"
+    "the programme's synthetic passwords (demo only), tele-assistance and ambulance accounts\n"
+    "linked to every patient of their territory, and gateways, whose new keys are written to\n"
+    "the keys file (\"username key\" lines, created with mode 0600). Existing users are kept.\n"
+    "Passwords are hashed with argon2id: count tens of milliseconds per user.\n";
+
+static const char feed_usage[] =
+    "Usage: vigie sim feed --url URL --programme FILE --signals FILE [options]\n"
+    "\n"
+    "Feeds a running server with a simulated programme's signals over HTTP, each resource\n"
+    "sent by whoever would send it, with their own credentials: gateways (their key from\n"
+    "`vigie sim load`), caregivers, professionals, the region's planner for the patients and\n"
+    "the territory's GP for their conditions. Nothing is sent before its clinical time.\n"
+    "\n"
+    "Options:\n"
+    "  --url URL              the server (e.g. http://127.0.0.1:8080)\n"
+    "  --programme FILE       programme.ndjson (accounts and enrolments)\n"
+    "  --signals FILE         signals.ndjson (- for standard input)\n"
+    "  --keys FILE            gateways' keys written by `vigie sim load`\n"
+    "  --speed N|max          simulated time per wall-clock time: 1 real time, 60 an hour a\n"
+    "                         minute (default), max as fast as the server answers\n"
+    "  --backfill DURATION    send the first DURATION of clinical time at once (e.g. 2d)\n"
+    "  --quiet                no progress on standard error\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Ctrl-C stops after the resource in flight and prints what was sent.\n";
+
+static int run_load(int argc, char **argv)
+{
+    const char *cmd = "sim load";
+    const char *db = NULL, *programme = NULL, *keys = NULL;
+    enum { O_DB = 256, O_PROGRAMME, O_KEYS };
+    static const struct option options[] = {
+        {"db", required_argument, NULL, O_DB},
+        {"programme", required_argument, NULL, O_PROGRAMME},
+        {"keys", required_argument, NULL, O_KEYS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(load_usage, stdout);
+            return CMD_EXIT_OK;
+        case O_DB:
+            db = optarg;
+            break;
+        case O_PROGRAMME:
+            programme = optarg;
+            break;
+        case O_KEYS:
+            keys = optarg;
+            break;
+        default:
+            return bad_option(cmd, c, argv);
+        }
+    }
+    if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!db || !programme || !keys)
+        return cmd_usage_error(cmd, "--db, --programme and --keys are required");
+    FILE *in = fopen(programme, "r");
+    if (!in) return cmd_fail(cmd, "%s: %s", programme, strerror(errno));
+    mode_t old_mask = umask(077); /* the keys are credentials */
+    FILE *out = fopen(keys, "w");
+    umask(old_mask);
+    if (!out) {
+        fclose(in);
+        return cmd_fail(cmd, "%s: %s", keys, strerror(errno));
+    }
+    verr e;
+    int status = CMD_EXIT_OK;
+    store *s = store_open(db, STORE_WRITE, &e);
+    struct sim_load_stats stats;
+    if (!s || sim_load_users(s, in, programme, out, &stats, &e) < 0)
+        status = cmd_fail(cmd, "%s", e.msg);
+    else
+        fprintf(stderr,
+                "vigie sim load: %u users created, %u already there, %u gateway keys in %s\n",
+                stats.users_created, stats.users_existing, stats.keys, keys);
+    if (s) store_close(s);
+    fclose(in);
+    if (fclose(out) != 0 && status == CMD_EXIT_OK)
+        status = cmd_fail(cmd, "%s: %s", keys, strerror(errno));
+    return status;
+}
+
+static volatile sig_atomic_t feed_stop;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    feed_stop = 1;
+}
+
+static int run_feed(int argc, char **argv)
+{
+    const char *cmd = "sim feed";
+    struct sim_feed_options opt = {.speed = 60, .log = stderr, .stop = &feed_stop};
+    const char *programme = NULL, *signals = NULL;
+    enum { O_URL = 256, O_PROGRAMME, O_SIGNALS, O_KEYS, O_SPEED, O_BACKFILL, O_QUIET };
+    static const struct option options[] = {
+        {"url", required_argument, NULL, O_URL},
+        {"programme", required_argument, NULL, O_PROGRAMME},
+        {"signals", required_argument, NULL, O_SIGNALS},
+        {"keys", required_argument, NULL, O_KEYS},
+        {"speed", required_argument, NULL, O_SPEED},
+        {"backfill", required_argument, NULL, O_BACKFILL},
+        {"quiet", no_argument, NULL, O_QUIET},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(feed_usage, stdout);
+            return CMD_EXIT_OK;
+        case O_URL:
+            opt.url = optarg;
+            break;
+        case O_PROGRAMME:
+            programme = optarg;
+            break;
+        case O_SIGNALS:
+            signals = optarg;
+            break;
+        case O_KEYS:
+            opt.keys_path = optarg;
+            break;
+        case O_QUIET:
+            opt.log = NULL;
+            break;
+        case O_SPEED: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (!strcmp(optarg, "max"))
+                v = 0;
+            else if (end == optarg || *end || !(v > 0 && v <= 1e6))
+                return cmd_usage_error(cmd, "--speed '%s': a number above 0, or max", optarg);
+            opt.speed = v;
+            break;
+        }
+        case O_BACKFILL: {
+            verr e;
+            if (instant_parse_duration(optarg, &opt.backfill_ms, &e) < 0)
+                return cmd_usage_error(cmd, "--backfill: %s", e.msg);
+            break;
+        }
+        default:
+            return bad_option(cmd, c, argv);
+        }
+    }
+    if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!opt.url || !programme || !signals)
+        return cmd_usage_error(cmd, "--url, --programme and --signals are required");
+    FILE *p = fopen(programme, "r");
+    if (!p) return cmd_fail(cmd, "%s: %s", programme, strerror(errno));
+    FILE *in = strcmp(signals, "-") ? fopen(signals, "r") : stdin;
+    if (!in) {
+        fclose(p);
+        return cmd_fail(cmd, "%s: %s", signals, strerror(errno));
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct sim_feed_stats stats;
+    verr e;
+    int status = CMD_EXIT_OK;
+    if (sim_feed(&opt, p, in, &stats, &e) < 0) status = cmd_fail(cmd, "%s", e.msg);
+    char when[40] = "-";
+    if (stats.clinical_ms) instant_format_utc(stats.clinical_ms, when);
+    fprintf(stderr,
+            "vigie sim feed: %llu sent, %llu accepted, %llu refused, %llu without credentials; "
+            "%llu logins; clinical time %s%s\n",
+            (unsigned long long)stats.sent, (unsigned long long)stats.accepted,
+            (unsigned long long)stats.rejected, (unsigned long long)stats.skipped,
+            (unsigned long long)stats.logins, when, feed_stop ? " (interrupted)" : "");
+    curl_global_cleanup();
+    fclose(p);
+    if (in != stdin) fclose(in);
+    return status;
+}
+
 int cmd_sim(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "load")) return run_load(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "feed")) return run_feed(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "score")) return run_score(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "generate")) return run_generate(argc - 1, argv + 1);
     return run_generate(argc, argv);

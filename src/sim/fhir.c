@@ -263,16 +263,17 @@ static void sender_ref(const struct sim_world *w, const struct sim_signal *s, ch
     const struct sim_patient *pt = &w->patients[s->patient];
     const struct sim_territory *t = &w->territories[pt->territory];
     enum sim_role role = (enum sim_role)s->role;
-    if (role == ROLE_PROFESSIONAL) {
+    if (role == SIM_ROLE_PROFESSIONAL) {
         char pro[32];
         professional_ref(w, s, pro);
         snprintf(out, 48, "Practitioner/%s", pro);
-    } else if (role == ROLE_PATIENT) {
+    } else if (role == SIM_ROLE_PATIENT) {
         snprintf(out, 48, "Patient/p-%07u", s->patient + 1);
     } else if (role == pt->caregiver) {
         snprintf(out, 48, "RelatedPerson/cg-%07u", s->patient + 1);
     } else {
-        snprintf(out, 48, "RelatedPerson/%s-%s", role == ROLE_AMBULANCE ? "amb" : "ta", t->id + 2);
+        snprintf(out, 48, "RelatedPerson/%s-%s", role == SIM_ROLE_AMBULANCE ? "amb" : "ta",
+                 t->id + 2);
     }
 }
 

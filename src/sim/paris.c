@@ -26,8 +26,8 @@ int sim_paris_offset_s(int64_t utc_ms)
 {
     static _Thread_local struct summer_time cache = {1, 0, 0, 0};
     if (utc_ms < cache.year_from || utc_ms >= cache.year_to) {
-        int64_t days = utc_ms >= 0 ? utc_ms / INSTANT_MS_PER_DAY
-                                   : -((-utc_ms - 1) / INSTANT_MS_PER_DAY) - 1;
+        int64_t days =
+            utc_ms >= 0 ? utc_ms / INSTANT_MS_PER_DAY : -((-utc_ms - 1) / INSTANT_MS_PER_DAY) - 1;
         int64_t year;
         unsigned month, day;
         instant_civil_from_days(days, &year, &month, &day);

@@ -42,13 +42,13 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const role_names[ROLE_COUNT] = {
+static const char *const role_names[SIM_ROLE_COUNT] = {
     "none",      "caregiver",    "home-help", "tele-assistance", "senior-residence",
     "ambulance", "professional", "patient"};
 
 const char *sim_role_name(enum sim_role role)
 {
-    return (unsigned)role < ROLE_COUNT ? role_names[role] : "none";
+    return (unsigned)role < SIM_ROLE_COUNT ? role_names[role] : "none";
 }
 
 void sim_patient_id(uint32_t p, char out[16])
@@ -228,15 +228,15 @@ static void draw_caregiver(struct sim_patient *pt, sim_rng *r)
     double x = sim_rng_uniform(r);
     bool old = pt->age >= 75;
     if (x < 0.45)
-        pt->caregiver = ROLE_CAREGIVER;
+        pt->caregiver = SIM_ROLE_CAREGIVER;
     else if (x < (old ? 0.70 : 0.55))
-        pt->caregiver = ROLE_HOME_HELP;
+        pt->caregiver = SIM_ROLE_HOME_HELP;
     else if (x < (old ? 0.78 : 0.58))
-        pt->caregiver = ROLE_TELE_ASSISTANCE;
+        pt->caregiver = SIM_ROLE_TELE_ASSISTANCE;
     else if (x < (old ? 0.83 : 0.59))
-        pt->caregiver = ROLE_SENIOR_RESIDENCE;
+        pt->caregiver = SIM_ROLE_SENIOR_RESIDENCE;
     else
-        pt->caregiver = ROLE_NONE;
+        pt->caregiver = SIM_ROLE_NONE;
 }
 
 /* Expected daily measurements, as the enrolment API takes them (DESIGN §9). */
@@ -291,9 +291,9 @@ static void write_programme_patient(const struct sim_world *w, uint32_t p, buf *
     buf_printf(b, ",\"spo2_scale\":%d", (pt->conditions & COND_HYPERCAPNIA) ? 2 : 1);
     bool vendor_a = pt->devices & (DEV_SCALE | DEV_BP_CUFF | DEV_OXIMETER | DEV_O2);
     buf_printf(b, ",\"gateway\":\"gw-%s-%s\"", t->id + 2, vendor_a ? "a" : "b");
-    if (pt->caregiver != ROLE_NONE) buf_printf(b, ",\"caregiver\":\"cg-%07u\"", p + 1);
+    if (pt->caregiver != SIM_ROLE_NONE) buf_printf(b, ",\"caregiver\":\"cg-%07u\"", p + 1);
     buf_puts(b, "}\n");
-    if (pt->caregiver != ROLE_NONE) {
+    if (pt->caregiver != SIM_ROLE_NONE) {
         char username[24], password[20], name[64];
         snprintf(username, sizeof username, "cg-%07u", p + 1);
         sim_password(w->cfg.seed, username, password);

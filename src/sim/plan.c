@@ -418,7 +418,8 @@ static void device_signals(struct day *d)
 /* Someone who writes about this patient: the linked caregiver, or the territory's nurse. */
 static enum sim_role reporter(const struct day *d)
 {
-    return d->pt->caregiver != ROLE_NONE ? (enum sim_role)d->pt->caregiver : ROLE_PROFESSIONAL;
+    return d->pt->caregiver != SIM_ROLE_NONE ? (enum sim_role)d->pt->caregiver
+                                             : SIM_ROLE_PROFESSIONAL;
 }
 
 /* A report (role: enum sim_role) or a request (role: enum sim_priority) in words. */
@@ -486,7 +487,7 @@ static void episode_signals(struct day *d)
                       reporter(d));
             if (ep->flags & EPF_REQUEST)
                 words(d, SIG_REQUEST, episode_moment(d, ep, q[6], 540, 1080, 2),
-                      TXT_REQUEST_HEART_FAILURE, PRIORITY_URGENT);
+                      TXT_REQUEST_HEART_FAILURE, SIM_PRIORITY_URGENT);
             break;
         case EP_HYPOGLYCAEMIA:
             add(d, ep->onset_ms, SIG_GLUCOSE, q[0], 0);
@@ -519,7 +520,7 @@ static void episode_signals(struct day *d)
                       reporter(d));
             if (ep->flags & EPF_REQUEST)
                 words(d, SIG_REQUEST, episode_moment(d, ep, q[0], 540, 1080, 4), TXT_REQUEST_COPD,
-                      PRIORITY_URGENT);
+                      SIM_PRIORITY_URGENT);
             break;
         case EP_INFECTION: {
             if (reported)
@@ -540,12 +541,13 @@ static void episode_signals(struct day *d)
                 sim_hash_uniform(d->w->cfg.seed, d->p, (uint64_t)ep->onset_ms, 5) < 0.3)
                 s->flags |= SF_MINUTES;
             if (ep->flags & EPF_NO_ANSWER)
-                words(d, SIG_REPORT, minutes_after(ep, q[2]), TXT_NO_ANSWER, ROLE_TELE_ASSISTANCE);
+                words(d, SIG_REPORT, minutes_after(ep, q[2]), TXT_NO_ANSWER,
+                      SIM_ROLE_TELE_ASSISTANCE);
             if (reported) {
                 bool lie = ep->type == EP_FALL_LONG_LIE;
                 enum sim_role role = reporter(d);
                 if (lie && sim_hash_uniform(d->w->cfg.seed, d->p, (uint64_t)ep->onset_ms, 6) < 0.3)
-                    role = ROLE_AMBULANCE;
+                    role = SIM_ROLE_AMBULANCE;
                 words(d, SIG_REPORT, minutes_after(ep, q[1]), lie ? TXT_LONG_LIE : TXT_FALL, role);
             }
             break;
@@ -568,7 +570,7 @@ static void episode_signals(struct day *d)
 
 static void background(struct day *d)
 {
-    bool caregiver = d->pt->caregiver != ROLE_NONE;
+    bool caregiver = d->pt->caregiver != SIM_ROLE_NONE;
     if (sim_rng_chance(&d->r, caregiver ? 0.10 : 0.04)) {
         int64_t at = at_minutes(d, 0, sim_rng_range(&d->r, 600, 1200));
         if (sim_rng_chance(&d->r, 0.25)) {
@@ -582,13 +584,13 @@ static void background(struct day *d)
     if (sim_rng_chance(&d->r, 0.008)) {
         int64_t at = at_minutes(d, 0, sim_rng_range(&d->r, 510, 1110));
         double x = sim_rng_uniform(&d->r);
-        enum sim_priority pr = x < 0.78   ? PRIORITY_ROUTINE
-                               : x < 0.90 ? PRIORITY_URGENT
-                               : x < 0.97 ? PRIORITY_ASAP
-                                          : PRIORITY_STAT;
-        enum sim_text_group g = pr == PRIORITY_ROUTINE ? TXT_REQUEST_ROUTINE
-                                : pr == PRIORITY_STAT  ? TXT_REQUEST_STAT
-                                                       : TXT_REQUEST_URGENT;
+        enum sim_priority pr = x < 0.78   ? SIM_PRIORITY_ROUTINE
+                               : x < 0.90 ? SIM_PRIORITY_URGENT
+                               : x < 0.97 ? SIM_PRIORITY_ASAP
+                                          : SIM_PRIORITY_STAT;
+        enum sim_text_group g = pr == SIM_PRIORITY_ROUTINE ? TXT_REQUEST_ROUTINE
+                                : pr == SIM_PRIORITY_STAT  ? TXT_REQUEST_STAT
+                                                           : TXT_REQUEST_URGENT;
         struct sim_signal *s = words(d, SIG_REQUEST, at, g, pr);
         if (s) s->flags |= SF_TRUTH;
     }

@@ -108,8 +108,9 @@ static int add_rules(sim_score *s, json_t *list, uint64_t *mask, const char *whe
     return 0;
 }
 
-static int load_truth_line(sim_score *s, json_t *obj, const char *where, verr *e)
+static int load_truth_line(void *arg, json_t *obj, const char *where, verr *e)
 {
+    sim_score *s = arg;
     const char *record = json_string_value(json_object_get(obj, "record"));
     if (!record) return verr_fail(e, "%s: \"record\" is missing", where);
     if (!strcmp(record, "programme")) {
@@ -158,41 +159,6 @@ static int load_truth_line(sim_score *s, json_t *obj, const char *where, verr *e
     return 0;
 }
 
-/* Calls `each` for every non-empty line, parsed as a JSON object. */
-static int for_each_line(sim_score *s, FILE *in, const char *name,
-                         int (*each)(sim_score *, json_t *, const char *, verr *), verr *e)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    unsigned long lineno = 0;
-    int rc = 0;
-    while (rc == 0 && (len = getline(&line, &cap, in)) >= 0) {
-        lineno++;
-        char where[256];
-        snprintf(where, sizeof where, "%s:%lu", name, lineno);
-        if ((size_t)len > LINE_MAX_BYTES) {
-            rc = verr_fail(e, "%s: line longer than %u bytes", where, LINE_MAX_BYTES);
-            break;
-        }
-        size_t n = (size_t)len;
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ')) n--;
-        if (n == 0) continue;
-        json_error_t err;
-        json_t *obj = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
-        if (!obj || !json_is_object(obj)) {
-            rc = verr_fail(e, "%s: not a JSON object%s%s", where, obj ? "" : ": ",
-                           obj ? "" : err.text);
-        } else {
-            rc = each(s, obj, where, e);
-        }
-        json_decref(obj);
-    }
-    if (rc == 0 && ferror(in)) rc = verr_fail(e, "%s: read error", name);
-    free(line);
-    return rc;
-}
-
 static int compare_episode(const void *a, const void *b)
 {
     const struct episode *x = a, *y = b;
@@ -211,7 +177,7 @@ static int compare_artefact(const void *a, const void *b)
 
 int sim_score_load_truth(sim_score *s, FILE *in, const char *name, verr *e)
 {
-    if (for_each_line(s, in, name, load_truth_line, e) < 0) return -1;
+    if (sim_each_json_line(in, name, LINE_MAX_BYTES, load_truth_line, s, e) < 0) return -1;
     qsort(s->episodes, s->episode_count, sizeof *s->episodes, compare_episode);
     qsort(s->artefacts, s->artefact_count, sizeof *s->artefacts, compare_artefact);
     s->truth_loaded = true;
@@ -235,8 +201,9 @@ static size_t lower_bound(const void *base, size_t count, size_t size, const cha
     return lo;
 }
 
-static int add_event(sim_score *s, json_t *obj, const char *where, verr *e)
+static int add_event(void *arg, json_t *obj, const char *where, verr *e)
 {
+    sim_score *s = arg;
     const char *patient = json_string_value(json_object_get(obj, "patient"));
     const char *rule = json_string_value(json_object_get(obj, "rule"));
     json_t *category = json_object_get(obj, "category");
@@ -282,7 +249,7 @@ static int add_event(sim_score *s, json_t *obj, const char *where, verr *e)
 int sim_score_add_events(sim_score *s, FILE *in, const char *name, verr *e)
 {
     if (!s->truth_loaded) return verr_fail(e, "load the truth before the events");
-    return for_each_line(s, in, name, add_event, e);
+    return sim_each_json_line(in, name, LINE_MAX_BYTES, add_event, s, e);
 }
 
 static int compare_int64(const void *a, const void *b)

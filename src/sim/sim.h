@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <signal.h>
+
 #include "core/verr.h"
+#include "store/store.h"
 
 /* What to generate. sim_config_default fills the defaults documented in docs/sim.md. */
 struct sim_config {
@@ -117,5 +120,41 @@ void sim_score_false_alerts(const sim_score *s, struct sim_score_false_alerts *o
  * JSON object with the same figures. */
 void sim_score_print_text(const sim_score *s, FILE *out);
 void sim_score_print_json(const sim_score *s, FILE *out);
+
+/* ---- Feeding a running server ---- */
+
+struct sim_load_stats {
+    unsigned users_created, users_existing, keys;
+};
+
+/* Creates the programme's users in a database (coordinators, planners, professionals,
+ * caregivers with their passwords; tele-assistance and ambulance accounts linked to every
+ * patient of their territory; gateways without a password) and writes a new key for each
+ * gateway to `keys` as "username key" lines. Users that exist are kept. `programme` must be
+ * seekable (it is read twice); `name` is used in messages. */
+int sim_load_users(store *s, FILE *programme, const char *name, FILE *keys,
+                   struct sim_load_stats *stats, verr *e);
+
+struct sim_feed_options {
+    const char *url;             /* "http://127.0.0.1:8080" */
+    double speed;                /* simulated seconds per wall-clock second; 0: no pacing */
+    int64_t backfill_ms;         /* the first backfill_ms of clinical time are sent at once */
+    const char *keys_path;       /* gateways' keys ("username key" lines), or NULL */
+    FILE *log;                   /* progress every 10 s and the first refusals, or NULL */
+    volatile sig_atomic_t *stop; /* set (by a signal handler) to stop cleanly, or NULL */
+};
+
+struct sim_feed_stats {
+    uint64_t sent, accepted, rejected, skipped; /* skipped: no credentials for the sender */
+    uint64_t logins;
+    int64_t clinical_ms; /* clinical time of the last resource sent */
+};
+
+/* Sends the signals to the server at opt->url, each resource by its sender with their own
+ * credentials from the programme (and keys), paced by the clinical clock and never before
+ * a resource's own clinical time. Refused resources are counted, not fatal; a server that
+ * stops answering is. */
+int sim_feed(const struct sim_feed_options *opt, FILE *programme, FILE *signals,
+             struct sim_feed_stats *stats, verr *e);
 
 #endif

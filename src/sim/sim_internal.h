@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/verr.h"
@@ -166,15 +168,15 @@ enum sim_unit_flag {
 
 /* Sender roles of reports (DESIGN §5). */
 enum sim_role {
-    ROLE_NONE,
-    ROLE_CAREGIVER,
-    ROLE_HOME_HELP,
-    ROLE_TELE_ASSISTANCE,
-    ROLE_SENIOR_RESIDENCE,
-    ROLE_AMBULANCE,
-    ROLE_PROFESSIONAL,
-    ROLE_PATIENT,
-    ROLE_COUNT
+    SIM_ROLE_NONE,
+    SIM_ROLE_CAREGIVER,
+    SIM_ROLE_HOME_HELP,
+    SIM_ROLE_TELE_ASSISTANCE,
+    SIM_ROLE_SENIOR_RESIDENCE,
+    SIM_ROLE_AMBULANCE,
+    SIM_ROLE_PROFESSIONAL,
+    SIM_ROLE_PATIENT,
+    SIM_ROLE_COUNT
 };
 const char *sim_role_name(enum sim_role role);
 
@@ -187,7 +189,7 @@ struct sim_patient {
     uint8_t primary;     /* enum sim_primary */
     uint8_t female;
     uint8_t age;
-    uint8_t caregiver; /* enum sim_role of the linked caregiver, ROLE_NONE when none */
+    uint8_t caregiver; /* enum sim_role of the linked caregiver, SIM_ROLE_NONE when none */
     uint8_t glucose_per_day, bp_per_day;
     uint8_t miss_percent; /* chance that an expected measurement is skipped on a day */
     uint8_t episode_count;
@@ -303,7 +305,12 @@ enum sim_signal_flag {
     SF_MINUTES = 1 << 4,      /* fall: immobility written in minutes */
 };
 
-enum sim_priority { PRIORITY_ROUTINE, PRIORITY_URGENT, PRIORITY_ASAP, PRIORITY_STAT };
+enum sim_priority {
+    SIM_PRIORITY_ROUTINE,
+    SIM_PRIORITY_URGENT,
+    SIM_PRIORITY_ASAP,
+    SIM_PRIORITY_STAT
+};
 
 enum sim_artefact {
     ART_NONE,
@@ -341,6 +348,14 @@ void sim_truth_episode(const struct sim_world *w, const struct sim_episode *ep, 
                        buf *b);
 /* Resource id of a patient: "p-0001234". */
 void sim_patient_id(uint32_t p, char out[16]);
+
+/* ---- NDJSON input (ndjson.c) ---- */
+
+/* Calls fn for each non-empty line of `in` parsed as a JSON object, with `where` naming
+ * the file and line ("truth.ndjson:12"); stops at the first error (fn's or a bad line). */
+int sim_each_json_line(FILE *in, const char *name, size_t max_line,
+                       int (*fn)(void *arg, json_t *obj, const char *where, verr *e), void *arg,
+                       verr *e);
 
 /* ---- texts (texts.c) ---- */
 
