@@ -71,6 +71,9 @@ static struct sim_signal *add(struct day *d, int64_t at, enum sim_signal_kind ki
     s->seq = (uint16_t)d->n;
     s->day = (uint16_t)d->day;
     s->kind = (uint8_t)kind;
+    /* A diastolic pressure at or above the systolic is impossible and refused at ingestion
+     * (src/fhir); noise must never produce one. */
+    if (kind == SIG_BLOOD_PRESSURE && v1 > v0 - 15) v1 = v0 - 15;
     s->v[0] = (float)v0;
     s->v[1] = (float)v1;
     d->n++;
@@ -219,7 +222,9 @@ static void state_at(const struct day *d, int64_t at, struct state *s)
             s->spo2 = lerp(s->spo2, q[2], f);
             s->heart_rate = lerp(s->heart_rate, q[3], f);
             s->temperature = lerp(s->temperature, q[4], f);
+            double before = s->systolic;
             s->systolic = lerp(s->systolic, q[5], f);
+            s->diastolic *= s->systolic / before; /* septic hypotension lowers both */
             s->acvpu = f >= 1 ? (int)q[6] : 0;
             s->steps_factor *= 1 - 0.5 * f;
             break;

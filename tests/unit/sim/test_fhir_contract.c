@@ -77,11 +77,11 @@ static void vigie_accepts_every_resource(void **state)
     struct sim_config cfg;
     sim_config_default(&cfg);
     cfg.seed = 77;
-    cfg.patients = 300;
+    cfg.patients = 400;
     cfg.days = 21;
     cfg.regions = 2;
     cfg.territories_per_region = 2;
-    cfg.episode_rate = 6;
+    cfg.episode_rate = 8;
     cfg.communes_path = sim_default_communes_path();
     if (!cfg.communes_path) skip();
     char *text = NULL;
@@ -94,8 +94,8 @@ static void vigie_accepts_every_resource(void **state)
     struct tally t = {0};
     for (const char *p = text, *nl; (nl = strchr(p, '\n')); p = nl + 1)
         check_line(p, (size_t)(nl - p), &limits, &t);
-    assert_int_equal(t.patients_with_commune, 300);
-    assert_int_equal(t.patients_with_territory, 300);
+    assert_int_equal(t.patients_with_commune, 400);
+    assert_int_equal(t.patients_with_territory, 400);
     static const enum measure_kind kinds[] = {
         MEASURE_HEART_RATE,     MEASURE_RESP_RATE,     MEASURE_SPO2,    MEASURE_TEMPERATURE,
         MEASURE_BLOOD_PRESSURE, MEASURE_WEIGHT,        MEASURE_GLUCOSE, MEASURE_STEPS,
