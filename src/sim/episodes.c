@@ -251,6 +251,9 @@ static bool draw(const struct when *wh, const struct sim_patient *pt, enum sim_e
             q[3] = round_to(severe ? sim_rng_range(r, 80, 83.9) : sim_rng_range(r, 84, 85.9), 1);
         else
             q[3] = round_to(severe ? sim_rng_range(r, 87, 91.9) : sim_rng_range(r, 92, 93.9), 1);
+        /* At least 3 points below the patient's usual SpO2: the drift rule's threshold, so a
+         * kit without respiratory rate still shows the exacerbation. */
+        q[3] = (float)fmin(q[3], round(pt->spo2) - 3);
         q[4] = round_to(severe ? sim_rng_range(r, 25, 29.9) : sim_rng_range(r, 21, 24.9), 1);
         q[5] = round_to(severe ? sim_rng_range(r, 111, 128) : sim_rng_range(r, 92, 109), 1);
         q[6] = round_to(severe || sim_rng_chance(r, 0.4) ? sim_rng_range(r, 38.2, 38.9)
@@ -288,6 +291,9 @@ static bool draw(const struct when *wh, const struct sim_patient *pt, enum sim_e
         v.systolic = q[5], v.acvpu = (uint8_t)q[6];
         v.has_resp_rate = v.has_temperature = v.has_systolic = v.has_acvpu = true;
         ep->category = (uint8_t)sim_news2_category(&v);
+        /* Below NEWS2's thresholds a mild infection is seen through the caregiver's words
+         * (fever: an "other complaint", category 3), so it is always reported. */
+        if (ep->category == 3) ep->flags |= EPF_REPORT;
         return true;
     }
     case EP_FALL:
@@ -430,6 +436,8 @@ void sim_truth_episode(const struct sim_world *w, const struct sim_episode *ep, 
     static const char *const activity[] = {"activity.decline", NULL};
     static const char *const silence[] = {"transmission.missing", NULL};
     static const char *const report[] = {"report", NULL};
+    static const char *const report_also[] = {"news2", "spo2.drift", "request", "activity.decline",
+                                              NULL};
     const char *const *rules = report, *const *also = report;
     const char *nature = "acute";
     switch ((enum sim_episode_type)ep->type) {
@@ -475,8 +483,8 @@ void sim_truth_episode(const struct sim_world *w, const struct sim_episode *ep, 
             v.has_resp_rate = v.has_systolic = v.has_acvpu = true;
         }
         int score = sim_news2_score(&v, NULL);
-        rules = ep->category == 3 ? drift : news2;
-        also = ep->category == 3 ? drift_also : news2_also;
+        rules = ep->category != 3 ? news2 : ep->type == EP_INFECTION ? report : drift;
+        also = ep->category != 3 ? news2_also : ep->type == EP_INFECTION ? report_also : drift_also;
         int n = snprintf(detail, sizeof detail, "peak NEWS2 %d (", score);
         if (v.has_resp_rate) n += snprintf(detail + n, sizeof detail - n, "RR %.0f, ", v.resp_rate);
         n += snprintf(detail + n, sizeof detail - n, "SpO2 %.0f %% scale %d%s, HR %.0f, T %.1f",
