@@ -24,6 +24,10 @@ int cmd_user(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_triage(int argc, char **argv);
+int cmd_apl(int argc, char **argv);
+int cmd_sites(int argc, char **argv);
+int cmd_rotations(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 
 #define CMD_EXIT_OK 0

@@ -13,7 +13,11 @@ const struct command commands[] = {
     {"import", "load NDJSON FHIR resources into a database", cmd_import},
     {"export", "write a database's resources as NDJSON", cmd_export},
     {"check", "verify a database's integrity", cmd_check},
+    {"triage", "triage NDJSON FHIR resources offline, one JSON event per line", cmd_triage},
     {"user", "manage users, roles, territories, passwords and gateway keys", cmd_user},
+    {"apl", "accessibility to GPs (E2SFCA) and medical deserts", cmd_apl},
+    {"sites", "where to open telemedicine sites (maximal covering)", cmd_sites},
+    {"rotations", "mobile medical team stays across territories", cmd_rotations},
     {"sim", "simulated programme, signals and ground truth; scores triage events", cmd_sim},
     {NULL, NULL, NULL},
 };

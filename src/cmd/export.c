@@ -1,9 +1,11 @@
 /* vigie export: every resource's current version as NDJSON (round-trips through import). */
 #include "cmd/cmd.h"
+#include "fhir/fhir.h"
 #include "store/store.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 static void usage(FILE *out)
@@ -16,12 +18,21 @@ static void usage(FILE *out)
                  "  --output FILE   where to write (default: standard output)\n");
 }
 
-static int write_line(void *arg, const char *type, const char *json, size_t len)
+struct export_out {
+    FILE *file;
+    buf line;
+};
+
+static int write_line(void *arg, const char *type, const char *id, int id_form, const char *json,
+                      size_t len)
 {
     (void)type;
-    FILE *out = arg;
-    if (fwrite(json, 1, len, out) != len || fputc('\n', out) == EOF) return -1;
-    return 0;
+    struct export_out *out = arg;
+    buf_reset(&out->line);
+    /* the server's id goes into the text, so that import keeps it */
+    fhir_resource_with_id(json, len, (enum fhir_id_form)id_form, id, &out->line);
+    buf_putc(&out->line, '\n');
+    return fwrite(out->line.data, 1, out->line.len, out->file) == out->line.len ? 0 : -1;
 }
 
 int cmd_export(int argc, char **argv)
@@ -52,7 +63,10 @@ int cmd_export(int argc, char **argv)
         store_close(s);
         return cmd_fail("export", "%s: cannot create", output);
     }
-    int rc = store_export(s, write_line, out, &e);
+    struct export_out eo = {.file = out};
+    buf_init(&eo.line, SIZE_MAX);
+    int rc = store_export(s, write_line, &eo, &e);
+    buf_free(&eo.line);
     bool write_failed = fflush(out) != 0 || ferror(out);
     if (out != stdout) write_failed |= fclose(out) != 0;
     store_close(s);

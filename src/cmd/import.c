@@ -31,10 +31,13 @@ static void usage(FILE *out)
                  "  --quiet         no progress bar\n");
 }
 
+struct chunk;
+
 struct progress {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int in_flight;
+    struct chunk *finished; /* freed by the reading thread, not the writer */
     bool failed;
     char failure[512];
     struct ingest_totals totals;
@@ -45,7 +48,24 @@ struct chunk {
     struct ingest_request *req;
     char *bytes;
     struct progress *pg;
+    struct chunk *next;
 };
+
+/* Frees the chunks the writer is done with (reading thread: keeps the writer on its job). */
+static void free_finished(struct progress *pg)
+{
+    pthread_mutex_lock(&pg->lock);
+    struct chunk *c = pg->finished;
+    pg->finished = NULL;
+    pthread_mutex_unlock(&pg->lock);
+    while (c) {
+        struct chunk *next = c->next;
+        ingest_request_free(c->req);
+        free(c->bytes);
+        free(c);
+        c = next;
+    }
+}
 
 static void chunk_done(struct writer_job *job, int status)
 {
@@ -74,11 +94,10 @@ static void chunk_done(struct writer_job *job, int status)
         }
     }
     pg->in_flight--;
+    c->next = pg->finished;
+    pg->finished = c;
     pthread_cond_signal(&pg->cond);
     pthread_mutex_unlock(&pg->lock);
-    ingest_request_free(req);
-    free(c->bytes);
-    free(c);
 }
 
 static void show_progress(bool tty, int64_t done, int64_t total, int64_t started,
@@ -130,7 +149,7 @@ int cmd_import(int argc, char **argv)
         if (in != stdin) fclose(in);
         return cmd_fail("import", "%s", e.msg);
     }
-    struct platform *p = platform_open(db, cfg, &e);
+    struct platform *p = platform_open(db, cfg, NULL, &e);
     if (!p || config_check_unused(cfg, &e) < 0) {
         platform_close(p);
         config_free(cfg);
@@ -187,10 +206,12 @@ int cmd_import(int argc, char **argv)
         pthread_mutex_lock(&pg.lock);
         show_progress(tty, read_total, total, started, &pg);
         pthread_mutex_unlock(&pg.lock);
+        free_finished(&pg);
     }
     pthread_mutex_lock(&pg.lock);
     while (pg.in_flight > 0) pthread_cond_wait(&pg.cond, &pg.lock);
     pthread_mutex_unlock(&pg.lock);
+    free_finished(&pg);
     show_progress(tty, read_total, total, started, &pg);
     if (tty) fputc('\n', stderr);
     free(block);

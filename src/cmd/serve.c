@@ -4,7 +4,10 @@
 #include "core/instant.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "http/stream.h"
 #include "platform/platform.h"
+
+#include <sys/resource.h>
 
 #include <getopt.h>
 #include <pthread.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -79,13 +83,17 @@ int cmd_serve(int argc, char **argv)
 
     int status = CMD_EXIT_FAILURE;
     http_server *srv = NULL;
-    struct platform *p = platform_open(db, cfg, &e);
+    struct stream_hub *app_hub = NULL;
+    app_hub = stream_hub_new();
+    struct platform_publisher publisher = {stream_hub_publish, stream_hub_heartbeat, app_hub};
+    struct platform *p = platform_open(db, cfg, &publisher, &e);
     if (!p || config_check_unused(cfg, &e) < 0) {
         cmd_fail("serve", "%s", e.msg);
         goto done;
     }
     struct http_app app = {
         .db_path = db,
+        .platform = p,
         .writer = p->writer,
         .ing = p->ing,
         .max_body = p->max_body,
@@ -93,6 +101,13 @@ int cmd_serve(int argc, char **argv)
         .web_root = web,
         .started_ms = instant_now_ms(),
     };
+    /* One descriptor per live stream: raise the soft limit to the hard one. */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    app.hub = app_hub;
     srv = http_server_start(&app, listen, &e);
     if (!srv) {
         cmd_fail("serve", "%s", e.msg);
@@ -109,9 +124,12 @@ int cmd_serve(int argc, char **argv)
 done:
     /* The writer first: it commits what is queued and wakes the waiting connections, which
      * then get their answers before the HTTP server stops. */
-    if (p) writer_stop(p->writer);
-    if (p) p->writer = NULL;
+    platform_drain(p);
+    /* streams end, then the server: MHD must not stop with suspended connections */
+    stream_hub_close(app_hub);
+    if (srv) usleep(200 * 1000);
     http_server_stop(srv);
+    stream_hub_free(app_hub);
     platform_close(p);
     config_free(cfg);
     return status;

@@ -231,8 +231,14 @@ int config_get_bool(config *c, const char *key, bool def, bool *out, verr *e)
 
 int config_check_unused(const config *c, verr *e)
 {
+    return config_check_unused_prefix(c, "", e);
+}
+
+int config_check_unused_prefix(const config *c, const char *prefix, verr *e)
+{
+    size_t n = strlen(prefix);
     for (size_t i = 0; i < c->count; i++)
-        if (!c->entries[i].used)
+        if (!c->entries[i].used && strncmp(c->entries[i].key, prefix, n) == 0)
             return verr_fail(e, "%s: unknown setting '%s'", c->entries[i].origin,
                              c->entries[i].key);
     return 0;

@@ -30,6 +30,9 @@ int config_get_size(config *c, const char *key, const char *def, int64_t *bytes_
 int config_get_bool(config *c, const char *key, bool def, bool *out, verr *e);
 /* Fails naming the first key present in the file that no module read. */
 int config_check_unused(const config *c, verr *e);
+/* The same for the keys starting with `prefix` ("triage."): a command that reads one module's
+ * part of the platform's file. */
+int config_check_unused_prefix(const config *c, const char *prefix, verr *e);
 void config_free(config *c);
 
 #endif

@@ -62,6 +62,28 @@ json_t *fhir_json_parse(const char *text, size_t n, struct fhir_outcome *oo);
 /* Checks that `json` is an object with "resourceType" equal to `type` (or any type when
  * `type` is NULL); returns the resourceType or NULL with an issue. */
 const char *fhir_resource_type(json_t *json, const char *type, struct fhir_outcome *oo);
+/* A byte range of a JSON text. */
+struct fhir_span {
+    size_t offset, len;
+};
+
+/* Finds the exact bytes of each Bundle.entry[i].resource in a Bundle text that parsed as
+ * valid JSON; spans[i].len is 0 when the entry has no resource (or it could not be located,
+ * e.g. keys written with escapes). Returns the number of entries seen, or -1. */
+int fhir_bundle_resource_spans(const char *text, size_t n, struct fhir_span *spans, size_t max);
+
+/* How a stored resource text relates to the id it is kept under (texts are stored exactly
+ * as received; the server's id is put in when the resource is read). */
+enum fhir_id_form {
+    ID_IN_TEXT = 0,    /* the text carries the right "id" */
+    ID_INSERT = 1,     /* the text has no "id": insert it */
+    ID_REPLACE = 2,    /* the text has another "id" (ignored on create): replace it */
+};
+
+/* Appends `text` with its id set to `id`, according to `form`. */
+int fhir_resource_with_id(const char *text, size_t n, enum fhir_id_form form, const char *id,
+                          buf *out);
+
 /* True when s is a valid FHIR id. */
 bool fhir_id_valid(const char *s);
 

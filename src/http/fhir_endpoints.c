@@ -97,14 +97,22 @@ void http_fhir_read(struct http_request *r)
     buf_init(&b, (size_t)http_app_of(r)->max_body);
     verr e;
     int64_t patient_key;
+    int id_form = ID_IN_TEXT;
     int rc;
     if (!strcmp(type, "Patient"))
         rc = store_patient_read(s, id, &b, &patient_key, &e);
     else if (!strcmp(type, "Observation"))
-        rc = store_observation_read(s, id, &b, &patient_key, &e);
+        rc = store_observation_read(s, id, &b, &patient_key, &id_form, &e);
     else
         rc = store_resource_read(s, type, id, &b, &patient_key, &e);
     if (rc == 0 && http_may_patient(r, patient_key, ACCESS_READ)) {
+        if (id_form != ID_IN_TEXT) {
+            buf with_id;
+            buf_init(&with_id, b.max + 128);
+            fhir_resource_with_id(b.data, b.len, (enum fhir_id_form)id_form, id, &with_id);
+            buf_free(&b);
+            b = with_id;
+        }
         http_respond(r, 200, FHIR_CONTENT_TYPE, &b);
         return;
     }
@@ -189,9 +197,10 @@ static int search_row(void *arg, const struct store_obs_row *row)
         out->more = true; /* one row past the page: a next page exists */
         return 1;
     }
-    /* the resource text carries its id: fullUrl is built from the JSON id by clients */
-    buf_printf(out->b, "%s{\"resource\":", out->count ? "," : "");
-    buf_append(out->b, row->resource, row->resource_len);
+    buf_printf(out->b, "%s{\"fullUrl\":\"Observation/%s\",\"resource\":", out->count ? "," : "",
+               row->id);
+    fhir_resource_with_id(row->resource, row->resource_len, (enum fhir_id_form)row->id_form,
+                          row->id, out->b);
     buf_puts(out->b, ",\"search\":{\"mode\":\"match\"}}");
     out->count++;
     out->last_effective = row->effective_ms;

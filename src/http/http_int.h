@@ -39,6 +39,20 @@ const char *http_json_string(struct http_request *r, json_t *obj, const char *fi
 void http_api_login(struct http_request *r);
 void http_api_logout(struct http_request *r);
 void http_api_me(struct http_request *r);
+/* Queue and cases (api_cases.c) */
+void http_api_queue(struct http_request *r);
+void http_api_case(struct http_request *r);
+void http_api_case_claim(struct http_request *r);
+void http_api_case_release(struct http_request *r);
+void http_api_case_note(struct http_request *r);
+void http_api_case_action(struct http_request *r);
+void http_api_case_close(struct http_request *r);
+void http_api_case_reopen(struct http_request *r);
+void http_api_evaluation(struct http_request *r);
+/* Patients (api_patients.c) */
+void http_api_timeline(struct http_request *r);
+void http_api_thresholds_get(struct http_request *r);
+void http_api_thresholds_put(struct http_request *r);
 /* Operations (ops_endpoints.c) */
 void http_healthz(struct http_request *r);
 void http_metrics(struct http_request *r);

@@ -1,6 +1,7 @@
 /* The route table: every endpoint, who may call it, and the handler. */
 #include "http/http_int.h"
 #include "auth/auth.h"
+#include "http/stream.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,20 @@ static const struct http_route routes[] = {
     {"POST", "/api/login", http_api_login, NULL, 0},
     {"POST", "/api/logout", http_api_logout, NULL, AUTH_ANY_USER},
     {"GET", "/api/me", http_api_me, NULL, AUTH_ANY_USER},
+    {"GET", "/api/queue", http_api_queue, NULL, AUTH_CLINICAL},
+    {"GET", "/api/stream", http_api_stream, NULL, AUTH_CLINICAL},
+    {"GET", "/api/cases/{}", http_api_case, NULL, AUTH_CLINICAL},
+    {"POST", "/api/cases/{}/claim", http_api_case_claim, NULL, AUTH_CLINICAL},
+    {"POST", "/api/cases/{}/release", http_api_case_release, NULL, AUTH_CLINICAL},
+    {"POST", "/api/cases/{}/notes", http_api_case_note, NULL, AUTH_CLINICAL},
+    {"POST", "/api/cases/{}/actions", http_api_case_action, NULL, AUTH_CLINICAL},
+    {"POST", "/api/cases/{}/close", http_api_case_close, NULL, AUTH_CLINICAL},
+    {"POST", "/api/cases/{}/reopen", http_api_case_reopen, NULL, AUTH_CLINICAL},
+    {"GET", "/api/patients/{}/timeline", http_api_timeline, NULL, AUTH_CLINICAL},
+    {"GET", "/api/patients/{}/thresholds", http_api_thresholds_get, NULL, AUTH_CLINICAL},
+    {"PUT", "/api/patients/{}/thresholds", http_api_thresholds_put, NULL, AUTH_CLINICAL},
+    {"GET", "/api/evaluation", http_api_evaluation, NULL,
+     AUTH_CLINICAL | AUTH_BIT(ROLE_PLANNER) | AUTH_BIT(ROLE_ADMIN)},
     /* Writes are open to every role; each resource's patient is then checked. */
     {"POST", "/fhir", http_fhir_bundle, NULL, AUTH_ANY_USER},
     {"POST", "/fhir/$import", NULL, http_fhir_import, AUTH_ANY_USER},

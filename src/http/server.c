@@ -51,6 +51,9 @@ struct http_request {
     char caller[128];
     struct auth_principal who;
     bool authenticated;
+    http_reader_fn stream_reader;
+    void *stream_arg;
+    void (*stream_free)(void *);
 };
 
 struct write_job;
@@ -282,8 +285,30 @@ void http_respond_error(struct http_request *r, int status, const char *field, c
     http_respond(r, status, "application/json", &b);
 }
 
+void http_respond_stream(struct http_request *r, int status, const char *content_type,
+                         http_reader_fn reader, void *arg, void (*free_arg)(void *))
+{
+    r->status = status;
+    snprintf(r->content_type, sizeof r->content_type, "%s", content_type);
+    r->stream_reader = reader;
+    r->stream_arg = arg;
+    r->stream_free = free_arg;
+    r->responded = true;
+}
+
 static enum MHD_Result queue(struct http_request *r)
 {
+    if (r->stream_reader) {
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+            MHD_SIZE_UNKNOWN, 16 * 1024, r->stream_reader, r->stream_arg, r->stream_free);
+        if (!resp) return MHD_NO;
+        MHD_add_response_header(resp, "Content-Type", r->content_type);
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+        enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+        MHD_destroy_response(resp);
+        return rc;
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         r->response_len, r->response ? r->response : (char *)"", r->response ? MHD_RESPMEM_MUST_FREE
                                                                             : MHD_RESPMEM_PERSISTENT);
@@ -416,7 +441,7 @@ static void respond_from_ingest(struct http_request *r)
     ingest_write_response(req, &b);
     int status = ingest_response_status(req);
     if (req->body == BODY_RESOURCE && req->count && req->items[0].id[0] && status < 300) {
-        const char *type = json_string_value(json_object_get(req->items[0].json, "resourceType"));
+        const char *type = ingest_item_type_name(req->items[0].type);
         char location[200];
         snprintf(location, sizeof location, "/fhir/%s/%s/_history/%d", type ? type : "",
                  req->items[0].id, req->items[0].version ? req->items[0].version : 1);

@@ -20,10 +20,15 @@ typedef struct http_server http_server;
 struct http_request;
 
 /* What the server serves: built by `vigie serve` (or a test) before http_server_start. */
+struct platform;
+struct stream_hub;
+
 struct http_app {
     const char *db_path;          /* for the readers' connections */
+    struct platform *platform;    /* configuration of triage and cases */
     writer *writer;
     ingest *ing;
+    struct stream_hub *hub;       /* live stream subscribers (set by http_server_start) */
     int64_t max_body;             /* bytes; $import streams past it */
     int threads;                  /* MHD thread pool size */
     const char *web_root;         /* static files of the console, or NULL */
@@ -72,6 +77,14 @@ void http_respond_outcome(struct http_request *r, int status, const char *code,
 /* A Vigie API error: {"error": {"status":..., "message":..., "field":...}}. */
 void http_respond_error(struct http_request *r, int status, const char *field, const char *fmt,
                         ...) __attribute__((format(printf, 4, 5)));
+
+/* A response produced piece by piece (server-sent events): reader is MHD's content reader
+ * (return bytes written, 0 after http_suspend when nothing is ready, -1 at the end);
+ * free_arg runs when the connection is gone. */
+#include <sys/types.h>
+typedef ssize_t (*http_reader_fn)(void *arg, uint64_t pos, char *buf, size_t max);
+void http_respond_stream(struct http_request *r, int status, const char *content_type,
+                         http_reader_fn reader, void *arg, void (*free_arg)(void *));
 
 /* Asynchronous handlers: the request waits (suspended) for an ingest request to commit;
  * when it is done the response is written from it. Takes ownership of req. */

@@ -12,6 +12,7 @@
 struct applied {
     struct store_observation obs;
     struct store_resource res;
+    struct store_obs_ref old; /* the version a correction supersedes */
     int64_t replaced;
     int64_t patient_key;
     bool created;
@@ -34,18 +35,6 @@ static int refuse(struct ingest_item *it, int status, const char *code, const ch
     return -1;
 }
 
-static const char *item_type_name(enum ingest_item_type t)
-{
-    switch (t) {
-    case ITEM_OBSERVATION: return "Observation";
-    case ITEM_PATIENT: return "Patient";
-    case ITEM_CONDITION: return "Condition";
-    case ITEM_COMMUNICATION: return "Communication";
-    case ITEM_SERVICE_REQUEST: return "ServiceRequest";
-    default: return "resource";
-    }
-}
-
 static enum auth_access item_access(enum ingest_item_type t)
 {
     switch (t) {
@@ -61,7 +50,7 @@ static enum auth_access item_access(enum ingest_item_type t)
 static int resolve_patient(ingest *ing, struct ingest_request *req, struct ingest_item *it,
                            const struct fhir_patient_ref *ref, int64_t *key)
 {
-    const char *type = item_type_name(it->type);
+    const char *type = ingest_item_type_name(it->type);
     char expr[64];
     snprintf(expr, sizeof expr, "%s.subject", type);
     char *found_id = NULL;
@@ -89,37 +78,31 @@ static int resolve_patient(ingest *ing, struct ingest_request *req, struct inges
                   expr, ref->ident_system, ref->ident_value);
 }
 
-static void hash_observation(const struct fhir_observation *o, int64_t patient_key,
-                             unsigned char content[STORE_HASH_SIZE])
-{
-    char values[80];
-    int n = snprintf(values, sizeof values, "%.17g|%.17g", o->has_value ? o->value : NAN,
-                     o->has_value2 ? o->value2 : NAN);
-    int64_t effective = o->has_effective ? o->effective_ms : STORE_NO_TIME;
-    const char *system = o->code_system ? o->code_system : "";
-    const void *parts[] = {&patient_key, system, o->code, &effective, values};
-    size_t lengths[] = {sizeof patient_key, strlen(system), strlen(o->code), sizeof effective,
-                        (size_t)n};
-    store_hash(content, parts, lengths, 5);
-}
-
 /* Same Observation (found by id or identifier) with other content or status: a new
  * version. A correction (entered-in-error) withdraws what the first one raised. */
-static bool changed(const struct fhir_observation *o, const struct store_obs_ref *old,
-                    const unsigned char content[STORE_HASH_SIZE])
+static bool changed(const struct store_observation *row, const struct store_obs_ref *old)
 {
-    return (int)o->status != old->status || memcmp(old->content, content, STORE_HASH_SIZE) != 0;
+    bool same_value = (isnan(row->value) && isnan(old->value)) || row->value == old->value;
+    bool same_value2 = (isnan(row->value2) && isnan(old->value2)) || row->value2 == old->value2;
+    return row->status != old->status || !same_value || !same_value2 ||
+           row->effective_ms != old->effective_ms || strcmp(row->code, old->code) != 0;
 }
 
-/* The stored text carries the id under which the row is kept. */
+/* The stored text keeps its bytes; only how the id relates to them changes. */
 static void restamp_id(struct ingest_item *it, const char *id)
 {
     snprintf(it->id, sizeof it->id, "%s", id);
-    json_object_set_new(it->json, "id", json_string(id));
-    free(it->text);
-    it->text = json_dumps(it->json, JSON_COMPACT);
-    if (!it->text) it->text = xstrdup("{}");
-    it->text_len = strlen(it->text);
+    const char *client_id = it->client_id;
+    if (it->text_owned) {
+        json_object_set_new(it->json, "id", json_string(id));
+        free(it->text_owned);
+        it->text_owned = json_dumps(it->json, JSON_COMPACT);
+        it->text = it->text_owned;
+        it->text_len = strlen(it->text_owned);
+        it->id_form = ID_IN_TEXT;
+    } else {
+        it->id_form = !client_id ? ID_INSERT : !strcmp(client_id, id) ? ID_IN_TEXT : ID_REPLACE;
+    }
 }
 
 static int apply_observation(ingest *ing, struct ingest_request *req, struct ingest_item *it,
@@ -130,26 +113,38 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
     if (resolve_patient(ing, req, it, &o->subject, &key) < 0) return -1;
     struct store_observation *row = &a->obs;
     memset(row, 0, sizeof *row);
-    hash_observation(o, key, row->content);
+    row->patient_key = key;
+    row->kind = o->kind;
+    row->code_system = o->code_system;
+    row->code = o->code;
+    row->effective_ms = o->has_effective ? o->effective_ms : STORE_NO_TIME;
+    row->precision = o->precision;
+    row->value = o->has_value ? o->value : NAN;
+    row->value2 = o->has_value2 ? o->value2 : NAN;
+    row->status = o->status;
+    row->triage = o->triage;
     if (o->ident_value) {
         row->has_ident = true;
         const void *parts[] = {o->ident_system, o->ident_value};
         size_t lengths[] = {strlen(o->ident_system), strlen(o->ident_value)};
         store_hash(row->ident, parts, lengths, 2);
     }
+
+    /* A PUT or an import names the resource by id, a device by identifier: the same one
+     * again is a duplicate unless its content or status changed (then a new version).
+     * Without either, the same patient, code, time and value is the same Observation sent
+     * again. Each case costs one index seek, in indexes clustered by patient. */
     verr e;
     struct store_obs_ref old;
     bool update = false;
-    /* A PUT or an import names the resource by id, a device by identifier: the same one
-     * again is a duplicate unless its content or status changed (then a new version). Without
-     * either, the same patient, code, time and value is the same Observation sent again. */
     int found = it->keep_id ? store_observation_by_id(ing->s, it->id, &old, &e) : 1;
-    if (found == 1 && row->has_ident) found = store_observation_by_ident(ing->s, row->ident, &old, &e);
+    if (found == 1 && row->has_ident)
+        found = store_observation_by_ident(ing->s, key, row->ident, &old, &e);
     if (found == 0) {
-        update = changed(o, &old, row->content);
+        update = changed(row, &old);
     } else if (found == 1) {
-        found = store_observation_by_content(ing->s, row->content, &old, &e);
-        if (found == 0) update = (int)o->status != old.status;
+        found = store_observation_same(ing->s, row, &old, &e);
+        if (found == 0) update = row->status != old.status;
     }
     if (found < 0) return refuse(it, 500, "exception", NULL, "%s", e.msg);
 
@@ -170,40 +165,25 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
         if (strcmp(old.id, it->id) != 0) restamp_id(it, old.id);
         row->version = old.version + 1;
         a->replaced = old.seq;
+        a->old = old;
     }
     row->seq = ing->next_seq++;
     row->id = it->id;
-    row->patient_key = key;
-    row->kind = o->kind;
-    row->code_system = o->code_system;
-    row->code = o->code;
-    row->effective_ms = o->has_effective ? o->effective_ms : STORE_NO_TIME;
-    row->precision = o->precision;
-    row->value = o->has_value ? o->value : NAN;
-    row->value2 = o->has_value2 ? o->value2 : NAN;
-    row->status = o->status;
-    row->triage = o->triage;
     row->received_ms = req->received_ms;
     row->log_id = req->log_id;
     row->log_entry = it->log_entry;
+    row->id_form = it->id_form;
+    row->replaces = a->replaced;
     row->resource = it->text;
     row->resource_len = it->text_len;
-    int rc = store_observation_insert(ing->s, row, &e);
-    if (rc < 0) return refuse(it, 500, "exception", NULL, "%s", e.msg);
-    if (rc == 1) {
-        /* Same content committed meanwhile under another identifier: a duplicate. */
-        if (store_observation_by_content(ing->s, row->content, &old, &e) == 0)
-            snprintf(it->id, sizeof it->id, "%s", old.id);
-        it->duplicate = true;
-        it->status = 200;
-        return 0;
-    }
+    if (store_observation_insert(ing->s, row, &e) < 0)
+        return refuse(it, 500, "exception", NULL, "%s", e.msg);
     it->version = row->version;
     it->status = a->replaced ? 200 : 201;
     a->patient_key = key;
     a->stored = true;
-    if (o->note) fhir_outcome_add(&it->outcome, FHIR_INFORMATION, 0, "informational", NULL, "%s",
-                                  o->note);
+    if (o->note)
+        fhir_outcome_add(&it->outcome, FHIR_INFORMATION, 0, "informational", NULL, "%s", o->note);
     return 0;
 }
 
@@ -307,7 +287,7 @@ static int apply_resource(ingest *ing, struct ingest_request *req, struct ingest
     if (resolve_patient(ing, req, it, ref, &key) < 0) return -1;
     struct store_resource *r = &a->res;
     memset(r, 0, sizeof *r);
-    r->type = item_type_name(it->type);
+    r->type = ingest_item_type_name(it->type);
     /* Content identity: the same report, request or condition sent twice is stored once. */
     const void *parts[] = {&key, &time_ms, status ? status : "", text_part, identity};
     size_t lengths[] = {sizeof key, sizeof time_ms, status ? strlen(status) : 0,
@@ -366,7 +346,8 @@ static int feed_sink(ingest *ing, struct ingest_item *it, struct applied *a, ver
     const struct ingest_sink *sink = &ing->sink;
     switch (it->type) {
     case ITEM_OBSERVATION:
-        return sink->observation ? sink->observation(sink->ctx, &a->obs, &it->u.obs, a->replaced, e)
+        return sink->observation ? sink->observation(sink->ctx, &a->obs, &it->u.obs,
+                                                     a->replaced ? &a->old : NULL, e)
                                  : 0;
     case ITEM_PATIENT:
         return sink->patient ? sink->patient(sink->ctx, a->patient_key, it->id, a->created, e) : 0;

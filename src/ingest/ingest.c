@@ -103,6 +103,13 @@ static void after_commit(void *ctx)
 {
     ingest *ing = ctx;
     if (ing->sink_dirty) rebuild_sink(ing);
+    if (ing->sink.committed) ing->sink.committed(ing->sink.ctx);
+}
+
+static int tick(void *ctx, int64_t now_ms, verr *e)
+{
+    ingest *ing = ctx;
+    return ing->sink.tick ? ing->sink.tick(ing->sink.ctx, now_ms, e) : 0;
 }
 
 static void after_rollback(void *ctx)
@@ -120,4 +127,6 @@ void ingest_writer_hooks(ingest *ing, struct writer_hooks *hooks)
     hooks->ctx = ing;
     hooks->after_commit = after_commit;
     hooks->after_rollback = after_rollback;
+    hooks->tick = tick;
+    hooks->tick_ms = 1000;
 }

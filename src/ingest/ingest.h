@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "auth/auth.h"
+#include "core/arena.h"
 #include "core/buf.h"
 #include "fhir/fhir.h"
 #include "store/store.h"
@@ -27,10 +28,11 @@ typedef struct ingest ingest;
  * transaction (triage, cases). Any member may be NULL. */
 struct ingest_sink {
     void *ctx;
-    /* A new observation row (a new version when it corrects an earlier one: `replaced` is
-     * the seq of the version it supersedes, or 0). */
+    /* A new observation row; when it is a new version of an earlier one (a correction),
+     * `replaced` describes the version it supersedes (else NULL). */
     int (*observation)(void *ctx, const struct store_observation *o,
-                       const struct fhir_observation *parsed, int64_t replaced, verr *e);
+                       const struct fhir_observation *parsed,
+                       const struct store_obs_ref *replaced, verr *e);
     int (*communication)(void *ctx, const struct store_resource *r,
                          const struct fhir_communication *c, verr *e);
     int (*service_request)(void *ctx, const struct store_resource *r,
@@ -38,6 +40,11 @@ struct ingest_sink {
     int (*condition)(void *ctx, const struct store_resource *r, const struct fhir_condition *c,
                      verr *e);
     int (*patient)(void *ctx, int64_t key, const char *id, bool created, verr *e);
+    /* Called about once a second in its own transaction (timers: missing transmissions,
+     * escalation). */
+    int (*tick)(void *ctx, int64_t now_ms, verr *e);
+    /* After each commit (publish what it made visible). */
+    void (*committed)(void *ctx);
     /* The sink's state may hold effects of inputs that were rolled back: rebuild it from
      * the store (called in the writer thread, outside any transaction). */
     void (*rebuild)(void *ctx);
@@ -79,8 +86,12 @@ struct ingest_item {
     int64_t log_entry;         /* index in the request's log record */
     enum ingest_item_type type;
     json_t *json;              /* the resource (owned) */
-    char *text;                /* the resource as it will be stored (owned) */
+    const char *text;          /* the resource as it will be stored: its bytes as received
+                                  (inside the request's raw bytes), or a serialisation */
     size_t text_len;
+    char *text_owned;          /* the serialisation, when text is not the received bytes */
+    const char *client_id;     /* the resource's own "id", if any (kept after json is freed) */
+    int id_form;               /* enum fhir_id_form: how `id` relates to `text` */
     bool keep_id;              /* PUT or import: the id is the client's */
     union {
         struct fhir_observation obs;
@@ -109,6 +120,7 @@ struct ingest_request {
     bool transaction;          /* all or nothing */
     struct ingest_item *items;
     size_t count, cap;
+    arena strings;             /* strings kept from freed JSON trees (observations) */
     struct fhir_outcome outcome;  /* request-level issues (malformed body, refused bundle) */
     const char *raw;           /* the bytes received (borrowed until the job is done) */
     size_t raw_len;
@@ -140,6 +152,9 @@ int ingest_prepare_ndjson(struct ingest_request *req, const char *raw, size_t n,
                           int64_t first_line);
 /* True when at least one item will be applied. */
 bool ingest_request_has_work(const struct ingest_request *req);
+
+/* "Observation", "Patient", ... (NULL for ITEM_INVALID). */
+const char *ingest_item_type_name(enum ingest_item_type type);
 
 /* HTTP status for the whole request after it was applied (or refused). */
 int ingest_response_status(const struct ingest_request *req);

@@ -19,6 +19,7 @@ struct ingest_request *ingest_request_new(ingest *ing, int64_t received_ms, cons
     snprintf(req->sender, sizeof req->sender, "%s", sender);
     snprintf(req->channel, sizeof req->channel, "%s", channel);
     req->job.apply = ingest_apply;
+    arena_init(&req->strings, 64 * 1024);
     fhir_outcome_init(&req->outcome);
     return req;
 }
@@ -28,7 +29,7 @@ static void item_clear(struct ingest_item *it)
     if (it->type == ITEM_COMMUNICATION) fhir_communication_free(&it->u.communication);
     if (it->type == ITEM_SERVICE_REQUEST) fhir_service_request_free(&it->u.request);
     json_decref(it->json);
-    free(it->text);
+    free(it->text_owned);
     fhir_outcome_free(&it->outcome);
 }
 
@@ -37,6 +38,7 @@ void ingest_request_free(struct ingest_request *req)
     if (!req) return;
     for (size_t i = 0; i < req->count; i++) item_clear(&req->items[i]);
     free(req->items);
+    arena_free(&req->strings);
     fhir_outcome_free(&req->outcome);
     if (req->who) {
         auth_principal_free(req->who);
@@ -49,6 +51,14 @@ void ingest_request_set_principal(struct ingest_request *req, const struct auth_
 {
     req->who = xmalloc(sizeof *req->who);
     auth_principal_copy(req->who, who);
+}
+
+/* Sizes the item array once for a body of `n` entries (no copies while it fills). */
+static void reserve_items(struct ingest_request *req, size_t n)
+{
+    if (n <= req->cap) return;
+    req->items = xrealloc(req->items, n * sizeof *req->items);
+    req->cap = n;
 }
 
 struct ingest_item *ingest_item_add(struct ingest_request *req, int64_t log_entry)
@@ -85,15 +95,58 @@ static void assign_id(struct ingest_item *it, const char *client_id, int64_t now
     } else {
         ident_new(it->id, now_ms);
         it->keep_id = false;
-        json_object_set_new(it->json, "id", json_string(it->id));
     }
 }
 
-static void serialise(struct ingest_item *it)
+static const char *keep(struct ingest_request *req, const char *s)
 {
-    it->text = json_dumps(it->json, JSON_COMPACT);
-    if (!it->text) it->text = xstrdup("{}");
-    it->text_len = strlen(it->text);
+    return s ? arena_strdup(&req->strings, s) : NULL;
+}
+
+/* An observation needs nothing more from its JSON tree once prepared: its strings go to the
+ * request's arena and the tree is freed now, while its memory is still in cache. (Keeping
+ * thousands of trees alive until the writer is done made the allocator, not the parser,
+ * the bottleneck of batched ingestion.) */
+static void detach_observation(struct ingest_request *req, struct ingest_item *it)
+{
+    struct fhir_observation *o = &it->u.obs;
+    o->subject.id = keep(req, o->subject.id);
+    o->subject.ident_system = keep(req, o->subject.ident_system);
+    o->subject.ident_value = keep(req, o->subject.ident_value);
+    o->ident_system = keep(req, o->ident_system);
+    o->ident_value = keep(req, o->ident_value);
+    o->code_system = keep(req, o->code_system);
+    o->code = keep(req, o->code);
+    o->id = it->id;
+    json_decref(it->json);
+    it->json = NULL;
+}
+
+/* The text to store. Observations keep the bytes they came in (the hot path: no
+ * re-serialisation; the id goes in when read, see fhir_id_form). Other resources are
+ * serialised with their id. `raw` may be NULL when the bytes cannot be located. */
+static void set_text(struct ingest_request *req, struct ingest_item *it, const char *raw,
+                     size_t len)
+{
+    it->client_id = keep(req, json_string_value(json_object_get(it->json, "id")));
+    if (it->type == ITEM_OBSERVATION && raw) {
+        while (len && (raw[len - 1] == ' ' || raw[len - 1] == '\n' || raw[len - 1] == '\r' ||
+                       raw[len - 1] == '\t'))
+            len--;
+        it->text = raw;
+        it->text_len = len;
+        it->id_form = !it->client_id                   ? ID_INSERT
+                      : !strcmp(it->client_id, it->id) ? ID_IN_TEXT
+                                                       : ID_REPLACE;
+        detach_observation(req, it);
+        return;
+    }
+    json_object_set_new(it->json, "id", json_string(it->id));
+    it->text_owned = json_dumps(it->json, JSON_COMPACT);
+    if (!it->text_owned) it->text_owned = xstrdup("{}");
+    it->text = it->text_owned;
+    it->text_len = strlen(it->text_owned);
+    it->id_form = ID_IN_TEXT;
 }
 
 /* Validates one parsed resource into `it`. `put_id` is the id a PUT addresses. */
@@ -120,7 +173,6 @@ static void prepare_item(struct ingest_request *req, struct ingest_item *it, jso
                              "'%.70s' is not a valid id (1-64 of A-Z a-z 0-9 - .)", put_id);
             goto refused;
         }
-        json_object_set_new(json, "id", json_string(put_id));
         client_id = put_id;
         it->keep_id = true;
     } else {
@@ -183,7 +235,7 @@ int ingest_prepare_resource(struct ingest_request *req, const char *type, const 
     }
     prepare_item(req, it, json, type, put_id, false);
     if (it->type == ITEM_INVALID) return -1;
-    serialise(it);
+    set_text(req, it, raw, n);
     req->job.weight = 1;
     return 0;
 }
@@ -283,6 +335,7 @@ int ingest_prepare_bundle(struct ingest_request *req, const char *raw, size_t n)
     }
     size_t i;
     json_t *entry;
+    reserve_items(req, json_array_size(entries));
     json_array_foreach(entries, i, entry)
     {
         struct ingest_item *it = ingest_item_add(req, (int64_t)i);
@@ -309,12 +362,21 @@ int ingest_prepare_bundle(struct ingest_request *req, const char *raw, size_t n)
         }
         fhir_outcome_free(&local);
     }
+    /* The exact bytes of each entry's resource, to store them as received. */
+    struct fhir_span *spans = xcalloc(req->count ? req->count : 1, sizeof *spans);
+    int nspans = fhir_bundle_resource_spans(raw, n, spans, req->count);
     for (i = 0; i < req->count; i++) {
         struct ingest_item *it = &req->items[i];
         if (it->type == ITEM_INVALID) continue;
+        const char *before = it->u.obs.subject.id;
         resolve_urn_subject(req, it, entries);
-        if (it->type != ITEM_INVALID) serialise(it);
+        if (it->type == ITEM_INVALID) continue;
+        /* a rewritten urn:uuid reference means the stored text must be the new one */
+        bool rewritten = it->type == ITEM_OBSERVATION && before != it->u.obs.subject.id;
+        bool located = (int)i < nspans && spans[i].len > 0 && !rewritten;
+        set_text(req, it, located ? raw + spans[i].offset : NULL, located ? spans[i].len : 0);
     }
+    free(spans);
     req->job.weight = req->count ? req->count : 1;
     result = ingest_request_has_work(req) ? 0 : -1;
 done:
@@ -328,6 +390,9 @@ int ingest_prepare_ndjson(struct ingest_request *req, const char *raw, size_t n,
     req->body = BODY_NDJSON;
     req->raw = raw;
     req->raw_len = n;
+    size_t lines = 1;
+    for (const char *p = raw; (p = memchr(p, '\n', (size_t)(raw + n - p))); p++) lines++;
+    reserve_items(req, lines);
     size_t start = 0;
     int64_t index = 0;
     while (start < n) {
@@ -355,7 +420,7 @@ int ingest_prepare_ndjson(struct ingest_request *req, const char *raw, size_t n,
                                  (long long)(first_line + index), is->diagnostics);
             }
             fhir_outcome_free(&local);
-            if (it->type != ITEM_INVALID) serialise(it);
+            if (it->type != ITEM_INVALID) set_text(req, it, raw + start, len);
         }
         index++;
         start = end + 1;

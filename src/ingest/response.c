@@ -20,7 +20,7 @@ static const char *reason_phrase(int status)
     }
 }
 
-static const char *type_name(enum ingest_item_type t)
+const char *ingest_item_type_name(enum ingest_item_type t)
 {
     switch (t) {
     case ITEM_OBSERVATION: return "Observation";
@@ -67,7 +67,7 @@ int ingest_response_status(const struct ingest_request *req)
 /* The item's outcome plus a line saying what happened to it. */
 static void item_outcome(const struct ingest_item *it, struct fhir_outcome *oo)
 {
-    const char *type = type_name(it->type);
+    const char *type = ingest_item_type_name(it->type);
     if (it->status == 201 && type)
         fhir_outcome_add(oo, FHIR_INFORMATION, 0, "informational", NULL, "%s/%s created", type,
                          it->id);
@@ -79,7 +79,7 @@ static void item_outcome(const struct ingest_item *it, struct fhir_outcome *oo)
 
 static void write_location(buf *out, const struct ingest_item *it)
 {
-    const char *type = type_name(it->type);
+    const char *type = ingest_item_type_name(it->type);
     if (type && it->id[0] && it->status < 300)
         buf_printf(out, ",\"location\":\"%s/%s/_history/%d\"", type, it->id,
                    it->version ? it->version : 1);

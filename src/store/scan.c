@@ -37,6 +37,8 @@ static void read_observation(sqlite3_stmt *st, struct store_observation *o)
     o->log_entry = sqlite3_column_int64(st, 15);
     o->resource = (const char *)sqlite3_column_text(st, 16);
     o->resource_len = (size_t)sqlite3_column_bytes(st, 16);
+    o->id_form = sqlite3_column_int(st, 17);
+    o->replaces = sqlite3_column_int64(st, 18);
 }
 
 static void read_resource(sqlite3_stmt *st, struct store_resource *r)
@@ -65,7 +67,8 @@ int store_replay(store *s, int (*fn)(void *arg, const struct store_replay_item *
     if (sqlite3_prepare_v2(db,
                            "SELECT seq, id, version, patient_key, kind, code_system, code, "
                            "effective, precision, value, value2, status, triage, received_at, "
-                           "log_id, log_entry, resource FROM observation ORDER BY seq",
+                           "log_id, log_entry, resource, id_form, coalesce(replaces, 0) FROM "
+                           "observation ORDER BY seq",
                            -1, &obs, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "SELECT seq, type, id, version, patient_key, time, status, "
@@ -204,30 +207,31 @@ int store_check(store *s, struct store_check_report *report,
 }
 
 int store_export(store *s,
-                 int (*fn)(void *arg, const char *type, const char *json, size_t len), void *arg,
-                 verr *e)
+                 int (*fn)(void *arg, const char *type, const char *id, int id_form,
+                           const char *json, size_t len),
+                 void *arg, verr *e)
 {
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     int result = 0;
-    if (sqlite3_prepare_v2(db, "SELECT resource FROM patient ORDER BY key", -1, &st, NULL) !=
+    if (sqlite3_prepare_v2(db, "SELECT id, resource FROM patient ORDER BY key", -1, &st, NULL) !=
         SQLITE_OK)
         return verr_fail(e, "export: %s", sqlite3_errmsg(db));
     while (result == 0 && sqlite3_step(st) == SQLITE_ROW)
-        result = fn(arg, "Patient", (const char *)sqlite3_column_text(st, 0),
-                    (size_t)sqlite3_column_bytes(st, 0));
+        result = fn(arg, "Patient", (const char *)sqlite3_column_text(st, 0), 0,
+                    (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
     sqlite3_finalize(st);
     if (result) return 0;
     if (sqlite3_prepare_v2(db,
-                           "SELECT 'Observation', resource, seq FROM observation WHERE current = 1 "
-                           "UNION ALL SELECT type, resource, seq FROM resource WHERE current = 1 "
-                           "ORDER BY 3",
+                           "SELECT 'Observation', id, id_form, resource, seq FROM observation "
+                           "WHERE current = 1 UNION ALL SELECT type, id, 0, resource, seq FROM "
+                           "resource WHERE current = 1 ORDER BY 5",
                            -1, &st, NULL) != SQLITE_OK)
         return verr_fail(e, "export: %s", sqlite3_errmsg(db));
-    int rc;
-    while (result == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    while (result == 0 && sqlite3_step(st) == SQLITE_ROW)
         result = fn(arg, (const char *)sqlite3_column_text(st, 0),
-                    (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+                    (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
+                    (const char *)sqlite3_column_text(st, 3), (size_t)sqlite3_column_bytes(st, 3));
     sqlite3_finalize(st);
     return 0;
 }

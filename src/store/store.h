@@ -128,11 +128,12 @@ struct store_observation {
     bool triage;
     bool has_ident;
     unsigned char ident[STORE_HASH_SIZE];   /* hash of identifier system|value */
-    unsigned char content[STORE_HASH_SIZE]; /* hash of patient, code, time and value(s) */
     int64_t received_ms;
     int64_t log_id;
     int64_t log_entry;
-    const char *resource;     /* JSON text */
+    int id_form;              /* enum fhir_id_form */
+    int64_t replaces;         /* seq of the version this one supersedes, 0 for a first */
+    const char *resource;     /* JSON text as received */
     size_t resource_len;
 };
 
@@ -143,23 +144,28 @@ struct store_obs_ref {
     int version;
     int status;
     double value, value2;
-    unsigned char content[STORE_HASH_SIZE];
+    int64_t effective_ms;
+    char code[72];
 };
 
 /* Lookups of the current version; 1 when none. */
-int store_observation_by_ident(store *s, const unsigned char ident[STORE_HASH_SIZE],
+int store_observation_by_ident(store *s, int64_t patient_key,
+                               const unsigned char ident[STORE_HASH_SIZE],
                                struct store_obs_ref *out, verr *e);
-int store_observation_by_content(store *s, const unsigned char content[STORE_HASH_SIZE],
-                                 struct store_obs_ref *out, verr *e);
+/* The current observation of the same patient, kind, time, code and values as `o`. */
+int store_observation_same(store *s, const struct store_observation *o,
+                           struct store_obs_ref *out, verr *e);
 int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e);
-/* Inserts a row as the current version. Returns 1 (nothing inserted) when a current row
- * with the same content hash exists: a duplicate. */
+/* Any version, by its seq. */
+int store_observation_by_seq(store *s, int64_t seq, struct store_obs_ref *out, verr *e);
+/* Inserts a row as the current version. */
 int store_observation_insert(store *s, const struct store_observation *o, verr *e);
 /* Marks a version as no longer current (a newer version follows). */
 int store_observation_supersede(store *s, int64_t seq, verr *e);
-/* The current resource text of an Observation; 1 when unknown. patient_key may be NULL. */
+/* The current resource text of an Observation as stored (see id_form), its key and
+ * id_form; 1 when unknown. patient_key and id_form may be NULL. */
 int store_observation_read(store *s, const char *id, buf *resource, int64_t *patient_key,
-                           verr *e);
+                           int *id_form, verr *e);
 /* The logical id of an observation row (for events' sources); 1 when unknown. */
 int store_observation_id(store *s, int64_t seq, char id[72], verr *e);
 
@@ -175,9 +181,11 @@ struct store_obs_query {
 
 struct store_obs_row {
     int64_t seq;
+    const char *id;
     int64_t effective_ms;
     int kind;
     double value, value2;
+    int id_form;
     const char *resource;
     size_t resource_len;
 };
@@ -261,6 +269,130 @@ int store_token_revoke(store *s, const unsigned char hash[32], int64_t now_ms, v
 /* Revokes every token of a user (disable, password change); keys too when `keys`. */
 int store_token_revoke_user(store *s, int64_t user_id, bool keys, int64_t now_ms, verr *e);
 
+/* ---- Triage events, cases, threshold overrides, change feed (sqlite_cases.c) ---------- */
+
+struct store_event {
+    int64_t seq; /* set by store_event_add */
+    int64_t patient_key;
+    int64_t case_id;
+    const char *rule;
+    int category;
+    const char *nature;
+    const char *reason;
+    int64_t at_ms, created_ms;
+    bool notify, late;
+    const char *json; /* the event as DESIGN.md §9 */
+    const int64_t *sources; /* input seqs */
+    size_t source_count;
+};
+
+int store_event_add(store *s, struct store_event *ev, verr *e);
+/* Marks the events citing input `source_seq` as withdrawn; fn is called with each case
+ * touched. */
+int store_events_withdraw_source(store *s, int64_t source_seq,
+                                 void (*fn)(void *arg, int64_t case_id), void *arg, verr *e);
+/* The most urgent category among the case's events still standing; 1 when none. */
+int store_case_standing_category(store *s, int64_t case_id, int *category, verr *e);
+/* Events notified since `since_ms` (clinical time), oldest first, to re-arm suppression. */
+int store_events_since(store *s, int64_t since_ms,
+                       int (*fn)(void *arg, int64_t patient_key, const char *rule, int category,
+                                 int64_t at_ms),
+                       void *arg, verr *e);
+/* Text of an input seq: "Observation/<id>", "Communication/<id>"...; 1 when unknown. */
+int store_source_ref(store *s, int64_t seq, char out[128], verr *e);
+
+#define STORE_CASE_OPEN "open"
+#define STORE_CASE_CLAIMED "claimed"
+#define STORE_CASE_CLOSED "closed"
+
+struct store_case {
+    int64_t id;
+    int64_t patient_key;
+    char patient_id[72];    /* filled by reads */
+    char territory[64];
+    char state[12];
+    int category;
+    char nature[12];
+    char title[512];
+    int64_t opened_ms, deadline_ms, updated_ms;
+    bool escalated;
+    char claimed_by[64];
+    int64_t claimed_ms;     /* STORE_NO_TIME when never */
+    int64_t closed_ms;      /* STORE_NO_TIME when open */
+    char outcome[24];
+};
+
+/* The patient's case that is not closed; 1 when none. */
+int store_case_of_patient(store *s, int64_t patient_key, struct store_case *out, verr *e);
+int store_case_get(store *s, int64_t id, struct store_case *out, verr *e);
+/* Inserts (sets c->id) or updates every mutable field. */
+int store_case_insert(store *s, struct store_case *c, verr *e);
+int store_case_update(store *s, const struct store_case *c, verr *e);
+int store_case_transition(store *s, int64_t case_id, int64_t at_ms, const char *who,
+                          const char *from, const char *to, const char *detail, verr *e);
+int store_case_note(store *s, int64_t case_id, int64_t at_ms, const char *who,
+                    const char *kind, const char *text, verr *e);
+/* Open (unclaimed) cases whose deadline passed and are not yet escalated. */
+int store_cases_due(store *s, int64_t now_ms, int (*fn)(void *arg, const struct store_case *c),
+                    void *arg, verr *e);
+/* Cases not closed in the given territories (all when all_territories), escalated first,
+ * then by category, then deadline. */
+int store_queue(store *s, const char *const *territories, size_t count, bool all_territories,
+                int (*fn)(void *arg, const struct store_case *c), void *arg, verr *e);
+/* A case's events (JSON, withdrawn flag, notify, created), transitions and notes. */
+struct store_case_item {
+    const char *kind;  /* "event", "transition", "note", "action" */
+    int64_t at_ms;
+    const char *who;   /* transitions, notes */
+    const char *text;  /* event JSON, note text, or "from -> to: detail" */
+    bool withdrawn;
+};
+int store_case_items(store *s, int64_t case_id,
+                     int (*fn)(void *arg, const struct store_case_item *item), void *arg,
+                     verr *e);
+
+/* Ids of the patient's observations that raised a standing event, measured since from_ms. */
+int store_patient_fired(store *s, int64_t patient_key, int64_t from_ms,
+                        int (*fn)(void *arg, const char *observation_id), void *arg, verr *e);
+/* Current resources of a type about a patient (JSON text), oldest first. */
+int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
+                               int (*fn)(void *arg, const char *json, size_t len), void *arg,
+                               verr *e);
+
+/* Threshold overrides: every change is kept (who, when); the latest applies. */
+int store_override_add(store *s, int64_t patient_key, const char *json, const char *who,
+                       int64_t at_ms, verr *e);
+/* The latest override of each patient; fn(patient_key, json). */
+int store_override_each(store *s, int (*fn)(void *arg, int64_t patient_key, const char *json),
+                        void *arg, verr *e);
+/* The latest override of one patient (json, who, when); 1 when none. */
+int store_override_latest(store *s, int64_t patient_key, buf *json, char who[64],
+                          int64_t *at_ms, verr *e);
+
+/* The change feed of the live stream. */
+int store_feed_add(store *s, int64_t at_ms, const char *territory, const char *kind,
+                   int64_t case_id, const char *data, int64_t *id, verr *e);
+int64_t store_feed_last_id(store *s);
+int store_feed_since(store *s, int64_t after_id, int limit,
+                     int (*fn)(void *arg, int64_t id, const char *territory, const char *kind,
+                               const char *data),
+                     void *arg, verr *e);
+
+/* Evaluation figures of a territory (or all when territory is NULL) over [from, to). */
+struct store_evaluation {
+    int64_t patients;             /* enrolled in the territory */
+    int64_t alerts[3];            /* notified events by category (withdrawn excluded) */
+    int64_t cases[3];             /* cases opened by category */
+    double median_claim_s[3];     /* opened -> first claim; NaN when none */
+    double median_close_s[3];     /* opened -> closed */
+    int64_t outcomes[8];          /* closed cases by outcome, in case_outcome order */
+    int64_t escalated;            /* cases that missed their deadline */
+    int64_t closed;
+};
+int store_evaluation(store *s, const char *territory, int64_t from_ms, int64_t to_ms,
+                     const char *const *outcome_names, size_t outcome_count,
+                     struct store_evaluation *out, verr *e);
+
 /* ---- Replay ---------------------------------------------------------------------------- */
 
 /* One stored input, as replayed in sequence order to rebuild derived state. */
@@ -278,10 +410,12 @@ int store_replay(store *s, int (*fn)(void *arg, const struct store_replay_item *
 /* ---- Export ---------------------------------------------------------------------------- */
 
 /* Calls fn with the current version of every resource: Patients first (creation order),
- * then the other resources in sequence order. fn returning non-zero stops. */
+ * then the other resources in sequence order, with their id and id_form (enum
+ * fhir_id_form). fn returning non-zero stops. */
 int store_export(store *s,
-                 int (*fn)(void *arg, const char *type, const char *json, size_t len), void *arg,
-                 verr *e);
+                 int (*fn)(void *arg, const char *type, const char *id, int id_form,
+                           const char *json, size_t len),
+                 void *arg, verr *e);
 
 /* ---- Integrity ------------------------------------------------------------------------- */
 

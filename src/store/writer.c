@@ -22,6 +22,7 @@ struct writer {
     struct writer_job *head, *tail;
     size_t pending_weight, max_pending;
     bool stopping;
+    int64_t last_tick_ms;
     struct writer_stats stats;
 };
 
@@ -36,19 +37,47 @@ static void timespec_after_ms(struct timespec *ts, int ms)
     }
 }
 
-/* Takes a batch off the queue; NULL when stopping with nothing left. Calls the idle hook
- * while waiting. */
+/* Runs the tick hook in a transaction of its own when it is due. */
+static void maybe_tick(writer *w)
+{
+    if (!w->hooks.tick || w->hooks.tick_ms <= 0) return;
+    int64_t now = instant_now_ms();
+    if (now - w->last_tick_ms < w->hooks.tick_ms) return;
+    w->last_tick_ms = now;
+    verr e;
+    if (store_begin(w->s, &e) < 0) {
+        log_error("writer: tick: %s", e.msg);
+        return;
+    }
+    if (w->hooks.tick(w->hooks.ctx, now, &e) < 0) {
+        log_error("writer: tick: %s", e.msg);
+        store_rollback(w->s);
+        if (w->hooks.after_rollback) w->hooks.after_rollback(w->hooks.ctx);
+        return;
+    }
+    if (store_commit(w->s, &e) < 0) {
+        log_error("writer: tick commit: %s", e.msg);
+        store_rollback(w->s);
+        if (w->hooks.after_rollback) w->hooks.after_rollback(w->hooks.ctx);
+        return;
+    }
+    if (w->hooks.after_commit) w->hooks.after_commit(w->hooks.ctx);
+}
+
+/* Takes a batch off the queue; NULL when stopping with nothing left. Runs the tick while
+ * waiting. */
 static struct writer_job *take_batch(writer *w)
 {
+    maybe_tick(w);
     pthread_mutex_lock(&w->lock);
     while (!w->head && !w->stopping) {
-        if (w->hooks.idle && w->hooks.idle_ms > 0) {
+        if (w->hooks.tick && w->hooks.tick_ms > 0) {
             struct timespec ts;
-            timespec_after_ms(&ts, w->hooks.idle_ms);
+            timespec_after_ms(&ts, w->hooks.tick_ms);
             int rc = pthread_cond_timedwait(&w->wake, &w->lock, &ts);
             if (rc == ETIMEDOUT && !w->head && !w->stopping) {
                 pthread_mutex_unlock(&w->lock);
-                w->hooks.idle(w->hooks.ctx);
+                maybe_tick(w);
                 pthread_mutex_lock(&w->lock);
             }
         } else {
@@ -97,6 +126,7 @@ static unsigned long long finish(struct writer_job *batch, bool committed)
 static void *writer_main(void *arg)
 {
     writer *w = arg;
+    pthread_setname_np(pthread_self(), "vigie-writer");
     struct writer_job *batch;
     while ((batch = take_batch(w))) {
         verr e;

@@ -20,9 +20,10 @@ struct writer_hooks {
     /* After a transaction failed to commit and was rolled back: in-memory state derived
      * from its jobs must be rebuilt. */
     void (*after_rollback)(void *ctx);
-    /* Called by the writer thread when it has been idle for `idle_ms` (timers). */
-    void (*idle)(void *ctx);
-    int idle_ms;
+    /* Called every `tick_ms`, busy or not, inside a transaction of its own (timers). A
+     * failure rolls that transaction back. */
+    int (*tick)(void *ctx, int64_t now_ms, verr *e);
+    int tick_ms;
 };
 
 struct writer_job {

@@ -15,6 +15,7 @@ struct e2e_user e2e_users[] = {
     {"admin", "admin", NULL, NULL, ""},
     {"coord1", "coordinator", "T01", NULL, ""},
     {"coord2", "coordinator", "T02", NULL, ""},
+    {"coord3", "coordinator", "T01", NULL, ""},
     {"nurse1", "professional", "T01", NULL, ""},
     {"nurse2", "professional", "T02", NULL, ""},
     {"planner1", "planner", "T01", NULL, ""},
