@@ -1,7 +1,8 @@
 /* The simulated programme into a running server: `vigie sim load` creates its users,
  * `vigie sim feed` sends every resource with its sender's own credentials (gateway keys,
  * caregivers', professionals' and planners' passwords) and the server accepts them all; a
- * coordinator of the territory then reads the patient's observations. */
+ * coordinator of the territory then reads the patient's observations and finds cases in the
+ * queue. */
 #include "../e2e/harness.h"
 
 #include <jansson.h>
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s VIGIE\n", argv[0]);
         return 2;
     }
-    printf("1..5\n");
+    printf("1..6\n");
     struct e2e_server s;
     if (e2e_prepare(&s, argv[1]) < 0) {
         printf("not ok 1 - prepare\n");
@@ -53,8 +54,8 @@ int main(int argc, char **argv)
     buf_init(&out, 1 << 20);
     /* A past start: nothing waits for its clinical time. */
     snprintf(args, sizeof args,
-             "sim --seed 5 --patients 16 --days 2 --start 2025-03-03 --regions 1 "
-             "--territories-per-region 2 --episode-rate 4 --out %s/sim --quiet",
+             "sim --seed 5 --patients 40 --days 4 --start 2025-03-03 --regions 1 "
+             "--territories-per-region 1 --episode-rate 8 --out %s/sim --quiet",
              s.dir);
     check(e2e_vigie(&s, args, &out) == 0, "vigie sim generates a programme", buf_cstr(&out));
     snprintf(programme, sizeof programme, "%s/sim/programme.ndjson", s.dir);
@@ -115,6 +116,14 @@ int main(int argc, char **argv)
     size_t entries = json_array_size(json_object_get(bundle, "entry"));
     json_decref(bundle);
     check(resp.status == 200 && entries > 0, "and reads the patient's observations",
+          buf_cstr(&resp.body));
+    e2e_response_free(&resp);
+    /* The server triaged what was fed: its episodes are cases in the coordinator's queue. */
+    e2e_request(&s, "GET", "/api/queue", token, NULL, NULL, 0, &resp);
+    json_t *queue = json_loads(buf_cstr(&resp.body), 0, NULL);
+    size_t cases = json_array_size(json_object_get(queue, "cases"));
+    json_decref(queue);
+    check(resp.status == 200 && cases > 0, "the fed episodes are cases in the queue",
           buf_cstr(&resp.body));
     e2e_response_free(&resp);
     free(password);
