@@ -30,6 +30,36 @@ int auth_role_parse(const char *name, enum auth_role *out)
     return -1;
 }
 
+int auth_role_bindings_check(enum auth_role role, size_t territories, size_t patients, verr *e)
+{
+    const char *name = auth_role_name(role);
+    switch (role) {
+    case ROLE_ADMIN:
+        if (territories || patients)
+            return verr_fail(e, "an admin runs the platform, not a territory's care: territories "
+                                "and patients do not apply");
+        return 0;
+    case ROLE_CAREGIVER:
+        if (territories)
+            return verr_fail(e, "a caregiver is linked to patients (--patient), not to "
+                                "territories");
+        return 0;
+    case ROLE_PROFESSIONAL:
+        if (territories > 1) return verr_fail(e, "a professional works in one territory");
+        /* fall through */
+    case ROLE_COORDINATOR:
+    case ROLE_PLANNER:
+        if (patients)
+            return verr_fail(e, "a %s covers territories (--territory), not linked patients",
+                             name);
+        return 0;
+    case ROLE_GATEWAY:
+        if (territories > 1) return verr_fail(e, "a gateway is bound to one territory at most");
+        return 0;
+    default: return verr_fail(e, "unknown role");
+    }
+}
+
 /* OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1. */
 #define ARGON_T 2
 #define ARGON_M_KIB (19 * 1024)
@@ -217,4 +247,20 @@ bool auth_may_patient(const struct auth_principal *p, enum auth_access access,
     default:
         return false;
     }
+}
+
+bool auth_may_enrol(const struct auth_principal *p, const char *patient_id, const char *current,
+                    const char *target)
+{
+    return auth_may_see_territory(p, target) &&
+           auth_may_patient(p, ACCESS_MANAGE, patient_id, current) &&
+           auth_may_patient(p, ACCESS_MANAGE, patient_id, target);
+}
+
+bool auth_may_set_territory(const struct auth_principal *p, const char *territory,
+                            bool settings, bool quota_only)
+{
+    if (p->role == ROLE_ADMIN) return true;
+    if (p->role != ROLE_PLANNER || !auth_may_see_territory(p, territory)) return false;
+    return !settings || quota_only;
 }

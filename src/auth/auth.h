@@ -34,6 +34,11 @@ const char *auth_role_name(enum auth_role role);
 /* Parses "coordinator", "professional", ...; -1 when unknown. */
 int auth_role_parse(const char *name, enum auth_role *out);
 
+/* What a role is bound to (§1): coordinators and planners cover territories, a professional
+ * works in one, caregivers are linked to patients, gateways to patients or a territory, the
+ * operator to nothing. Fails saying what does not apply. */
+int auth_role_bindings_check(enum auth_role role, size_t territories, size_t patients, verr *e);
+
 /* ---- Passwords ------------------------------------------------------------------------- */
 
 #define AUTH_PASSWORD_MIN 12
@@ -65,6 +70,7 @@ struct auth_principal {
     char **patients; /* caregivers' and gateways' linked patient ids */
     size_t patient_count;
     int64_t expires_ms; /* STORE_NO_TIME for gateway keys */
+    char address[48];   /* the client address of the request (for the audit trail) */
 };
 
 /* Finds the user of a live token. Returns 0, 1 when the token is unknown, expired or
@@ -96,5 +102,15 @@ bool auth_may_see_territory(const struct auth_principal *p, const char *territor
  * enrolled)? Anything refused answers exactly as an unknown patient. */
 bool auth_may_patient(const struct auth_principal *p, enum auth_access access,
                       const char *patient_id, const char *territory);
+/* May `p` enrol the patient (now in `current`, NULL when in none) in territory `target`, or
+ * change or end its enrolment there? They must manage the patient where it is and where it
+ * goes; a patient in no territory is the operator's to place. */
+bool auth_may_enrol(const struct auth_principal *p, const char *patient_id, const char *current,
+                    const char *target);
+/* May `p` change the registry of `territory`: its settings (all of them, or the quota alone
+ * when quota_only) or, with quota_only false, add its sites and professionals? The operator
+ * may do everything; a planner of the territory its quota, sites and professionals. */
+bool auth_may_set_territory(const struct auth_principal *p, const char *territory,
+                            bool settings, bool quota_only);
 
 #endif

@@ -28,8 +28,8 @@ static void usage(FILE *out)
             "                       a free port, printed at start)\n"
             "  --config FILE        configuration file (see docs/configuration.md)\n"
             "  --threads N          HTTP threads (default: 2)\n"
-            "  --web DIR            console files to serve (default: web/ beside the binary's\n"
-            "                       source tree when found)\n"
+            "  --web DIR            console files to serve (default: ../web beside the binary,\n"
+            "                       then ../share/vigie/web, then the source tree's web/)\n"
             "  -h, --help           this help\n\n"
             "Stops cleanly on SIGINT or SIGTERM, after committing what it acknowledged.\n");
 }
@@ -72,6 +72,13 @@ int cmd_serve(int argc, char **argv)
     if (!db) db = "vigie.db";
     if (!listen) listen = "127.0.0.1:8080";
     if (!threads) threads = (int)config_threads;
+    /* The console: --web DIR, or web/ found beside the binary (docs/console.md). */
+    char web_default[4096];
+    if (web && http_static_check_root(web, &e) < 0) {
+        config_free(cfg);
+        return cmd_fail("serve", "%s", e.msg);
+    }
+    if (!web && http_static_default_root(web_default, sizeof web_default) == 0) web = web_default;
 
     /* Threads started from here inherit the blocked signals; main waits for them. */
     sigset_t stop_signals;
@@ -83,14 +90,21 @@ int cmd_serve(int argc, char **argv)
 
     int status = CMD_EXIT_FAILURE;
     http_server *srv = NULL;
+    auth_throttle *throttle = NULL;
+    struct auth_throttle_policy policy;
+    int64_t session_ttl_ms;
     struct stream_hub *app_hub = NULL;
     app_hub = stream_hub_new();
     struct platform_publisher publisher = {stream_hub_publish, stream_hub_heartbeat, app_hub};
     struct platform *p = platform_open(db, cfg, &publisher, &e);
-    if (!p || config_check_unused(cfg, &e) < 0) {
+    if (!p || auth_throttle_policy_read(cfg, &policy, &e) < 0 ||
+        config_get_duration(cfg, "auth.session_ttl", "12h", &session_ttl_ms, &e) < 0 ||
+        config_check_unused(cfg, &e) < 0) {
         cmd_fail("serve", "%s", e.msg);
         goto done;
     }
+    /* 64k accounts and addresses: 2 MiB, bounded whatever the attack */
+    throttle = auth_throttle_new(&policy, 65536);
     struct http_app app = {
         .db_path = db,
         .platform = p,
@@ -100,6 +114,10 @@ int cmd_serve(int argc, char **argv)
         .threads = threads,
         .web_root = web,
         .started_ms = instant_now_ms(),
+        .audit = p->audit,
+        .registry = p->registry,
+        .throttle = throttle,
+        .session_ttl_ms = session_ttl_ms,
     };
     /* One descriptor per live stream: raise the soft limit to the hard one. */
     struct rlimit nofile;
@@ -116,6 +134,10 @@ int cmd_serve(int argc, char **argv)
     char host[128];
     snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
     printf("vigie: serving http://%s:%d/ (database %s)\n", host, http_server_port(srv), db);
+    if (web)
+        log_info("serve: console files from %s", web);
+    else
+        log_warn("serve: no console files found (web/); start with --web DIR to serve them");
     fflush(stdout);
     int sig;
     sigwait(&stop_signals, &sig);
@@ -131,6 +153,7 @@ done:
     http_server_stop(srv);
     stream_hub_free(app_hub);
     platform_close(p);
+    auth_throttle_free(throttle);
     config_free(cfg);
     return status;
 }

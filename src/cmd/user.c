@@ -25,9 +25,12 @@ static void usage(FILE *out)
             "  territory set the territories covered: --territory ID... (none: clears)\n"
             "  patient   set the linked patients (caregivers, gateways): --patient ID...\n"
             "  disable   disable the account and revoke its sessions and keys (--enable undoes)\n"
-            "  key       print a new key for a gateway (keep it: it is shown once)\n"
+            "  key       print a new key for a gateway (keep it: it is shown once);\n"
+            "            --replace revokes the gateway's earlier keys\n"
             "  list      list the users (no --username needed)\n\n"
             "Roles: coordinator, professional, caregiver, gateway, planner, admin.\n"
+            "Coordinators and planners cover territories, a professional works in one, a\n"
+            "caregiver is linked to patients, a gateway to patients or one territory.\n"
             "Passwords: at least %d characters, stored as argon2id hashes.\n",
             AUTH_PASSWORD_MIN);
 }
@@ -38,6 +41,27 @@ static int read_password(const char *cmd, char *out, size_t n)
     out[strcspn(out, "\r\n")] = '\0';
     verr e;
     if (auth_password_policy(out, &e) < 0) return cmd_fail(cmd, "%s", e.msg);
+    return 0;
+}
+
+/* Checks what the role is bound to; warns about territories the registry does not know
+ * (users may be created before their territory). */
+static int check_bindings(store *s, const char *role, char **territories, size_t nt,
+                          size_t np)
+{
+    enum auth_role r;
+    verr e;
+    if (auth_role_parse(role, &r) < 0) return cmd_fail("user", "unknown role '%s'", role);
+    if (auth_role_bindings_check(r, nt, np, &e) < 0) return cmd_usage_error("user", "%s", e.msg);
+    for (size_t i = 0; i < nt; i++) {
+        struct store_territory t;
+        int rc = store_territory_get(s, territories[i], &t, &e);
+        if (rc == 0) store_territory_free(&t);
+        if (rc == 1)
+            fprintf(stderr, "vigie user: warning: territory %s is not in the registry yet "
+                            "(vigie territory add)\n",
+                    territories[i]);
+    }
     return 0;
 }
 
@@ -60,6 +84,7 @@ int cmd_user(int argc, char **argv)
         {"role", required_argument, NULL, 'r'},      {"territory", required_argument, NULL, 't'},
         {"patient", required_argument, NULL, 'p'},   {"password-stdin", no_argument, NULL, 's'},
         {"enable", no_argument, NULL, 'e'},          {"help", no_argument, NULL, 'h'},
+        {"replace", no_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -71,6 +96,7 @@ int cmd_user(int argc, char **argv)
     char *territories[LIST_MAX], *patients[LIST_MAX];
     size_t nt = 0, np = 0;
     bool password_stdin = false, enable = false, set_territories = false, set_patients = false;
+    bool replace = false;
     int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -88,6 +114,7 @@ int cmd_user(int argc, char **argv)
             break;
         case 's': password_stdin = true; break;
         case 'e': enable = true; break;
+        case 'R': replace = true; break;
         case 'h': usage(stdout); return CMD_EXIT_OK;
         default: return cmd_usage_error("user", "unknown option");
         }
@@ -120,6 +147,10 @@ int cmd_user(int argc, char **argv)
         if (strlen(username) >= sizeof u.username) {
             status = cmd_usage_error("user", "--username is longer than %zu characters",
                                      sizeof u.username - 1);
+            goto done;
+        }
+        if (check_bindings(s, role, territories, nt, np) != 0) {
+            status = CMD_EXIT_USAGE;
             goto done;
         }
         snprintf(u.username, sizeof u.username, "%s", username);
@@ -183,6 +214,10 @@ int cmd_user(int argc, char **argv)
             status = cmd_usage_error("user", "role needs --role");
             goto done;
         }
+        if (check_bindings(s, role, u.territories, u.territory_count, u.patient_count) != 0) {
+            status = CMD_EXIT_USAGE;
+            goto done;
+        }
         snprintf(u.role, sizeof u.role, "%s", role);
         if (store_user_update(s, &u, false, now, &e) < 0 ||
             store_token_revoke_user(s, u.id, false, now, &e) < 0)
@@ -203,6 +238,10 @@ int cmd_user(int argc, char **argv)
         v.territory_count = territory ? nt : keep_n;
         v.patients = territory ? keep : patients;
         v.patient_count = territory ? keep_n : np;
+        if (check_bindings(s, u.role, v.territories, v.territory_count, v.patient_count) != 0) {
+            status = CMD_EXIT_USAGE;
+            goto done;
+        }
         if (store_user_update(s, &v, true, now, &e) < 0)
             status = cmd_fail("user", "%s", e.msg);
         else
@@ -220,7 +259,8 @@ int cmd_user(int argc, char **argv)
         char key[AUTH_TOKEN_LEN + 1];
         unsigned char hash[AUTH_TOKEN_HASH];
         auth_token_new(key, hash);
-        if (store_token_add(s, hash, u.id, TOKEN_KEY, now, STORE_NO_TIME, &e) < 0)
+        if ((replace && store_token_revoke_user(s, u.id, true, now, &e) < 0) ||
+            store_token_add(s, hash, u.id, TOKEN_KEY, now, STORE_NO_TIME, &e) < 0)
             status = cmd_fail("user", "%s", e.msg);
         else
             printf("%s\n", key);

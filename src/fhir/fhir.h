@@ -224,6 +224,16 @@ int fhir_capability_write(buf *out, const char *software_version, const char *da
 
 /* ---- Shared element readers (also used by other resources) ----------------------------- */
 
+/* Member as a string. Absent: NULL without an issue. Present but not a string: NULL, an
+ * issue at `expression`, and *bad set. */
+const char *fhir_get_string(json_t *obj, const char *member, const char *expression,
+                            struct fhir_outcome *oo, bool *bad);
+/* Member as an array, as an object: same conventions. */
+json_t *fhir_get_array(json_t *obj, const char *member, const char *expression,
+                       struct fhir_outcome *oo, bool *bad);
+json_t *fhir_get_object(json_t *obj, const char *member, const char *expression,
+                        struct fhir_outcome *oo, bool *bad);
+
 /* Reads `member` of `obj` as a FHIR dateTime. Missing: returns 1 (nothing added). Invalid
  * or beyond now + tolerance: -1 with an issue at `expression`. */
 int fhir_read_datetime(json_t *obj, const char *member, const char *expression,

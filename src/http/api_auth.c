@@ -9,6 +9,39 @@
 
 #define SESSION_TTL_MS (12 * INSTANT_MS_PER_HOUR) /* one rota shift */
 
+/* Records a login attempt (no principal exists yet: the name tried is what is known). */
+static void audit_login(struct http_request *r, const char *username, const char *role,
+                        bool allowed)
+{
+    struct audit_actor actor = http_actor(r);
+    actor.name = username;
+    actor.role = role;
+    audit_note(http_app_of(r)->audit, &actor, "login", NULL, allowed);
+}
+
+/* Answers 429 when failed logins for this account or from this address must still wait;
+ * nothing is checked meanwhile. */
+static bool throttled(struct http_request *r, const char *username, int64_t now_ms)
+{
+    auth_throttle *t = http_app_of(r)->throttle;
+    char address[48];
+    int64_t wait_ms = t ? auth_throttle_wait(t, username, http_client_address(r, address,
+                                                                             sizeof address),
+                                             now_ms)
+                        : 0;
+    if (wait_ms <= 0) return false;
+    long long seconds = (wait_ms + 999) / 1000;
+    char retry[32];
+    snprintf(retry, sizeof retry, "%lld", seconds);
+    audit_login(r, username, "none", false);
+    http_add_header(r, "Retry-After", retry);
+    http_respond_error(r, 429, NULL,
+                       "too many failed logins for this account or from this address; retry in "
+                       "%lld s",
+                       seconds);
+    return true;
+}
+
 /* Parses the JSON body as an object; answers 400 naming the problem when it is not one. */
 json_t *http_json_body(struct http_request *r)
 {
@@ -81,6 +114,11 @@ void http_api_login(struct http_request *r)
         json_decref(j);
         return;
     }
+    int64_t now_ms = instant_now_ms();
+    if (throttled(r, username, now_ms)) {
+        json_decref(j);
+        return;
+    }
     store *s = http_reader(r);
     struct store_user u;
     verr e;
@@ -93,17 +131,26 @@ void http_api_login(struct http_request *r)
     /* The password is checked here, in parallel, not in the writer: argon2id costs tens of
      * milliseconds by design. Only the token row goes through the writer. */
     bool ok = auth_password_verify(rc == 0 ? u.password_hash : NULL, password) && !u.disabled;
-    json_decref(j);
+    auth_throttle *throttle = http_app_of(r)->throttle;
+    char address[48];
+    http_client_address(r, address, sizeof address);
     if (!ok) {
+        if (throttle) auth_throttle_failed(throttle, username, address, instant_now_ms());
+        audit_login(r, username, rc == 0 ? u.role : "none", false);
+        json_decref(j);
         if (rc == 0) store_user_free(&u);
         http_respond_error(r, 401, NULL, "wrong username or password");
         return;
     }
+    if (throttle) auth_throttle_succeeded(throttle, username);
+    audit_login(r, username, u.role, true);
+    json_decref(j);
+    int64_t ttl = http_app_of(r)->session_ttl_ms;
     struct token_write *t = xcalloc(1, sizeof *t);
     auth_token_new(t->token, t->hash);
     t->user_id = u.id;
     t->now_ms = instant_now_ms();
-    t->expires_ms = t->now_ms + SESSION_TTL_MS;
+    t->expires_ms = t->now_ms + (ttl > 0 ? ttl : SESSION_TTL_MS);
     store_user_free(&u);
     http_submit_write(r, login_write, login_respond, t, free);
 }

@@ -13,8 +13,9 @@
 
 static bool case_visible(struct http_request *r, const struct store_case *c)
 {
-    return auth_may_patient(http_principal(r), ACCESS_READ, c->patient_id,
-                            c->territory[0] ? c->territory : NULL);
+    /* audited: each case shown is a read of its patient's data */
+    return http_may_patient_in(r, c->patient_id, c->territory[0] ? c->territory : NULL,
+                               ACCESS_READ);
 }
 
 struct queue_out {

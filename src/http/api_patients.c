@@ -23,8 +23,7 @@ static bool load_patient(struct http_request *r, enum auth_access access, int64_
         http_respond_error(r, 503, NULL, "the database is unavailable");
         return false;
     }
-    if (rc == 1 ||
-        !auth_may_patient(http_principal(r), access, id, territory[0] ? territory : NULL)) {
+    if (rc == 1 || !http_may_patient_in(r, id, territory[0] ? territory : NULL, access)) {
         http_respond_error(r, 404, NULL, "Patient/%.64s is not known", id);
         return false;
     }
@@ -113,8 +112,20 @@ void http_api_timeline(struct http_request *r)
         http_respond_error(r, 400, "days", "days must be 1 to 366");
         return;
     }
+    /* the window ends now, or at `to` (a case raised by late data is shown around it) */
+    int64_t now = instant_now_ms();
+    const char *to_text = http_query(r, "to");
+    if (to_text) {
+        verr te;
+        enum instant_precision prec;
+        if (instant_parse(to_text, strlen(to_text), &now, &prec, &te) < 0) {
+            http_respond_error(r, 400, "to", "%s", te.msg);
+            return;
+        }
+        if (prec == INSTANT_DAY) now += INSTANT_MS_PER_DAY - 1;
+    }
     store *s = http_reader(r);
-    int64_t now = instant_now_ms(), from = now - days * INSTANT_MS_PER_DAY;
+    int64_t from = now - days * INSTANT_MS_PER_DAY;
     char f[40], t[40];
     instant_format_utc(from, f);
     instant_format_utc(now, t);
@@ -129,7 +140,7 @@ void http_api_timeline(struct http_request *r)
         struct store_obs_query q = {.patient_key = key,
                                     .kind = k,
                                     .from_ms = from,
-                                    .to_ms = STORE_NO_TIME,
+                                    .to_ms = now,
                                     .after_effective = STORE_NO_TIME,
                                     .limit = 20000};
         size_t mark = b.len;
@@ -236,8 +247,15 @@ void http_api_thresholds_put(struct http_request *r)
     struct threshold_write *w = xcalloc(1, sizeof *w);
     verr e;
     if (triage_overrides_parse(body, n, &w->ov, &e) < 0) {
+        /* the parser's messages begin with the key they are about ("weight_gain_kg: ...",
+         * "'foo' is not a threshold..."): name it as the error's field */
+        char field[64] = "";
+        const char *m = e.msg + (e.msg[0] == '\'');
+        size_t k = strspn(m, "abcdefghijklmnopqrstuvwxyz0123456789_");
+        if (k > 0 && k < sizeof field && (m[k] == ':' || m[k] == '\'' || m[k] == ' '))
+            snprintf(field, sizeof field, "%.*s", (int)k, m);
         threshold_write_free(w);
-        http_respond_error(r, 422, NULL, "%s", e.msg);
+        http_respond_error(r, 422, field[0] ? field : NULL, "%s", e.msg);
         return;
     }
     buf canonical;

@@ -53,6 +53,25 @@ void http_api_evaluation(struct http_request *r);
 void http_api_timeline(struct http_request *r);
 void http_api_thresholds_get(struct http_request *r);
 void http_api_thresholds_put(struct http_request *r);
+/* The console's files (static_files.c) */
+void http_static_file(struct http_request *r);
+/* Registry (api_registry.c, api_enrol.c) */
+void http_api_regions(struct http_request *r);
+void http_api_territories(struct http_request *r);
+void http_api_territory(struct http_request *r);
+void http_api_territory_add(struct http_request *r);
+void http_api_territory_set(struct http_request *r);
+void http_api_sites(struct http_request *r);
+void http_api_site_add(struct http_request *r);
+void http_api_professionals(struct http_request *r);
+void http_api_professional_add(struct http_request *r);
+void http_api_enrolments(struct http_request *r);
+void http_api_enrolment(struct http_request *r);
+void http_api_enrol(struct http_request *r);
+void http_api_enrolment_end(struct http_request *r);
+void http_api_programme(struct http_request *r);
+/* Audit trail (api_audit.c) */
+void http_api_audit(struct http_request *r);
 /* Operations (ops_endpoints.c) */
 void http_healthz(struct http_request *r);
 void http_metrics(struct http_request *r);

@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Who reads the registry: everyone but caregivers and gateways (they only send data). */
+#define REGISTRY_READERS (AUTH_CLINICAL | AUTH_BIT(ROLE_PLANNER) | AUTH_BIT(ROLE_ADMIN))
+#define REGISTRY_WRITERS (AUTH_BIT(ROLE_PLANNER) | AUTH_BIT(ROLE_ADMIN))
+
 static const struct http_route routes[] = {
     {"GET", "/healthz", http_healthz, NULL, 0},
     {"GET", "/metrics", http_metrics, NULL, 0},
@@ -34,6 +38,27 @@ static const struct http_route routes[] = {
     {"POST", "/fhir/{}", http_fhir_create, NULL, AUTH_ANY_USER},
     {"PUT", "/fhir/{}/{}", http_fhir_update, NULL, AUTH_ANY_USER},
     {"GET", "/fhir/{}/{}", http_fhir_read, NULL, AUTH_CLINICAL},
+    /* The registry: territories the caller does not see answer 404 in each handler. */
+    {"GET", "/api/regions", http_api_regions, NULL, REGISTRY_READERS},
+    {"GET", "/api/territories", http_api_territories, NULL, REGISTRY_READERS},
+    {"POST", "/api/territories", http_api_territory_add, NULL, AUTH_BIT(ROLE_ADMIN)},
+    {"GET", "/api/territories/{}", http_api_territory, NULL, REGISTRY_READERS},
+    {"PATCH", "/api/territories/{}", http_api_territory_set, NULL, REGISTRY_WRITERS},
+    {"GET", "/api/territories/{}/sites", http_api_sites, NULL, REGISTRY_READERS},
+    {"POST", "/api/territories/{}/sites", http_api_site_add, NULL, REGISTRY_WRITERS},
+    {"GET", "/api/territories/{}/professionals", http_api_professionals, NULL, REGISTRY_READERS},
+    {"POST", "/api/territories/{}/professionals", http_api_professional_add, NULL,
+     REGISTRY_WRITERS},
+    {"GET", "/api/territories/{}/patients", http_api_enrolments, NULL, REGISTRY_READERS},
+    {"POST", "/api/territories/{}/patients", http_api_enrol, NULL, REGISTRY_READERS},
+    {"GET", "/api/territories/{}/patients/{}", http_api_enrolment, NULL, REGISTRY_READERS},
+    {"DELETE", "/api/territories/{}/patients/{}", http_api_enrolment_end, NULL, REGISTRY_READERS},
+    {"GET", "/api/programme", http_api_programme, NULL, REGISTRY_READERS},
+    {"GET", "/api/audit", http_api_audit, NULL, AUTH_CLINICAL | AUTH_BIT(ROLE_ADMIN)},
+    /* The console (web/): last, so that every path above wins. */
+    {"GET", "/", http_static_file, NULL, 0},
+    {"GET", "/{}", http_static_file, NULL, 0},
+    {"GET", "/{}/{}", http_static_file, NULL, 0},
 };
 
 /* Matches one pattern; params get copies of the {} segments. */

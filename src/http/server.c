@@ -1,4 +1,5 @@
 #include "http/http_int.h"
+#include "http/stream.h"
 #include "core/instant.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -54,6 +55,8 @@ struct http_request {
     http_reader_fn stream_reader;
     void *stream_arg;
     void (*stream_free)(void *);
+    char what[256];           /* "GET /fhir/Observation?patient=p-1", for the audit trail */
+    char address[48];         /* the client's address */
 };
 
 struct write_job;
@@ -174,6 +177,41 @@ const struct auth_principal *http_principal(struct http_request *r)
     return r->authenticated ? &r->who : NULL;
 }
 
+/* Appends the query string (decoded values) to r->what. */
+static enum MHD_Result append_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    char *what = cls;
+    size_t n = strlen(what);
+    snprintf(what + n, 256 - n, "%s%s=%s", strchr(what, '?') ? "&" : "?", key, value ? value : "");
+    return MHD_YES;
+}
+
+struct audit_actor http_actor(struct http_request *r)
+{
+    if (!r->what[0]) {
+        snprintf(r->what, sizeof r->what, "%s %s", r->method, r->url);
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, append_query, r->what);
+        http_client_address(r, r->address, sizeof r->address);
+    }
+    return (struct audit_actor){
+        .who = r->authenticated ? &r->who : NULL,
+        .name = "anonymous",
+        .role = "none",
+        .address = r->address,
+        .what = r->what,
+    };
+}
+
+bool http_may_patient_in(struct http_request *r, const char *patient_id, const char *territory,
+                         enum auth_access access)
+{
+    if (!r->authenticated) return false;
+    struct audit_actor actor = http_actor(r);
+    return audit_may_patient(r->srv->app->audit, &actor, access, patient_id, territory);
+}
+
 bool http_may_patient(struct http_request *r, int64_t patient_key, enum auth_access access)
 {
     if (!r->authenticated) return false;
@@ -181,7 +219,7 @@ bool http_may_patient(struct http_request *r, int64_t patient_key, enum auth_acc
     char id[72], territory[64];
     verr e;
     if (!s || store_patient_by_key(s, patient_key, id, territory, &e) != 0) return false;
-    return auth_may_patient(&r->who, access, id, territory[0] ? territory : NULL);
+    return http_may_patient_in(r, id, territory[0] ? territory : NULL, access);
 }
 
 /* The one place where callers are identified and the route's roles checked. Returns false
@@ -192,6 +230,10 @@ static bool authorize(struct http_request *r)
     const char *header = http_header(r, "Authorization");
     const char *token = NULL;
     if (header && !strncasecmp(header, "Bearer ", 7)) token = header + 7;
+    /* A browser's EventSource cannot send headers: the live stream alone also takes the
+     * token from ?access_token= (RFC 6750 §2.3). Nowhere else, so a token copied into a
+     * link opens nothing but a read-only stream (query strings are never logged). */
+    if (!token && r->route->handler == http_api_stream) token = http_query(r, "access_token");
     store *s = http_reader(r);
     verr e;
     int rc = s ? auth_authenticate(s, token, instant_now_ms(), &r->who, &e) : -1;
@@ -207,7 +249,10 @@ static bool authorize(struct http_request *r)
         return false;
     }
     r->authenticated = true;
+    http_client_address(r, r->who.address, sizeof r->who.address);
     if (!(r->route->roles & AUTH_BIT(r->who.role))) {
+        struct audit_actor actor = http_actor(r);
+        audit_note(r->srv->app->audit, &actor, "route", NULL, false);
         http_respond_error(r, 403, NULL, "the %s role may not %s %s",
                            auth_role_name(r->who.role), r->method, r->url);
         return false;

@@ -8,11 +8,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/audit.h"
 #include "auth/auth.h"
+#include "auth/throttle.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/verr.h"
 #include "ingest/ingest.h"
+#include "registry/registry.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -33,10 +36,20 @@ struct http_app {
     int threads;                  /* MHD thread pool size */
     const char *web_root;         /* static files of the console, or NULL */
     int64_t started_ms;
+    audit_log *audit;             /* access decisions (platform) */
+    registry *registry;           /* enrolments (platform) */
+    auth_throttle *throttle;      /* failed logins, or NULL: not slowed */
+    int64_t session_ttl_ms;       /* 0: 12 hours */
 };
 
 /* Starts listening on host:port ("127.0.0.1:8080"; port 0 picks a free one). */
 http_server *http_server_start(struct http_app *app, const char *listen, verr *e);
+/* The console's files: the default web root (web/ of the source tree beside a build
+ * directory, then ../share/vigie/web beside an installed binary, then the source tree the
+ * binary was built from) into out; -1 when none is found. http_static_check_root says why
+ * a --web DIR cannot serve (not a directory, no index.html). */
+int http_static_default_root(char *out, size_t n);
+int http_static_check_root(const char *dir, verr *e);
 /* The port actually bound. */
 int http_server_port(http_server *srv);
 void http_server_stop(http_server *srv);
@@ -64,6 +77,12 @@ const struct auth_principal *http_principal(struct http_request *r);
 /* May the caller do `access` on the patient with this key? Handlers answer 404 when not,
  * exactly as for an unknown patient. */
 bool http_may_patient(struct http_request *r, int64_t patient_key, enum auth_access access);
+/* The same when the patient's id and enrolment territory (NULL: none) are known already
+ * (lists). Both record the decision in the audit trail (audit_may_patient). */
+bool http_may_patient_in(struct http_request *r, const char *patient_id, const char *territory,
+                         enum auth_access access);
+/* The caller as the audit trail names it, for this request. */
+struct audit_actor http_actor(struct http_request *r);
 
 /* Responses: set once per request. The body is taken over. */
 void http_respond(struct http_request *r, int status, const char *content_type, buf *body);

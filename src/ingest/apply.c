@@ -65,8 +65,9 @@ static int resolve_patient(ingest *ing, struct ingest_request *req, struct inges
         if (rc == 1) *key = 0;
         id = found_id;
     }
-    bool allowed = *key && (!req->who || auth_may_patient(req->who, item_access(it->type), id,
-                                                          ingest_patient_territory(ing, *key)));
+    struct audit_actor actor = ingest_actor(req);
+    bool allowed = *key && audit_may_patient(ing->audit, &actor, item_access(it->type), id,
+                                             ingest_patient_territory(ing, *key));
     free(found_id);
     if (allowed) return 0;
     if (ref->id)
@@ -198,8 +199,9 @@ static int apply_patient(ingest *ing, struct ingest_request *req, struct ingest_
     const char *territory = p->territory ? p->territory : current;
     if (!territory && req->who && req->who->territory_count == 1)
         territory = req->who->territories[0];
-    if (req->who && ((existing && !auth_may_patient(req->who, ACCESS_MANAGE, it->id, current)) ||
-                     !auth_may_patient(req->who, ACCESS_MANAGE, it->id, territory))) {
+    struct audit_actor actor = ingest_actor(req);
+    if ((existing && !audit_may_patient(ing->audit, &actor, ACCESS_MANAGE, it->id, current)) ||
+        !audit_may_patient(ing->audit, &actor, ACCESS_MANAGE, it->id, territory)) {
         if (existing)
             return refuse(it, 404, "not-found", "Patient.id", "Patient/%.64s is not known",
                           it->id);

@@ -77,6 +77,17 @@ void ingest_set_sink(ingest *ing, const struct ingest_sink *sink)
     ing->sink = *sink;
 }
 
+void ingest_set_audit(ingest *ing, audit_log *audit)
+{
+    ing->audit = audit;
+}
+
+struct audit_actor ingest_actor(const struct ingest_request *req)
+{
+    return (struct audit_actor){
+        .who = req->who, .name = req->sender, .what = req->channel, .in_writer = true};
+}
+
 int64_t ingest_patient_key(ingest *ing, const char *id)
 {
     int64_t key;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/audit.h"
 #include "auth/auth.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -59,6 +60,8 @@ struct ingest_options {
 ingest *ingest_new(store *s, const struct ingest_options *options, verr *e);
 void ingest_free(ingest *ing);
 void ingest_set_sink(ingest *ing, const struct ingest_sink *sink);
+/* Where the access decisions on the patients a request touches are recorded. */
+void ingest_set_audit(ingest *ing, audit_log *audit);
 /* The writer hooks for this ingest (after_rollback reloads the patient cache). */
 void ingest_writer_hooks(ingest *ing, struct writer_hooks *hooks);
 /* Key of a patient id known to the platform, or 0 (writer thread). */

@@ -14,7 +14,11 @@ struct ingest {
     size_t territory_cap;
     int64_t next_seq;
     bool sink_dirty;  /* the sink's state may hold effects of a rolled-back job */
+    audit_log *audit; /* access decisions (NULL: not recorded) */
 };
+
+/* The request's sender as the audit trail names it (writer thread). */
+struct audit_actor ingest_actor(const struct ingest_request *req);
 
 /* Adds an item to the request and returns it, zeroed (log_entry set). */
 struct ingest_item *ingest_item_add(struct ingest_request *req, int64_t log_entry);

@@ -10,10 +10,15 @@
 #ifndef VIGIE_PLATFORM_H
 #define VIGIE_PLATFORM_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "cases/cases.h"
 #include "core/config.h"
 #include "core/verr.h"
+#include "auth/audit.h"
 #include "ingest/ingest.h"
+#include "registry/registry.h"
 #include "store/store.h"
 #include "store/writer.h"
 #include "triage/triage.h"
@@ -30,9 +35,16 @@ struct platform {
     ingest *ing;
     writer *writer;
     int64_t max_body; /* server.max_body */
+    audit_log *audit; /* written by the writer in each transaction */
+    registry *registry; /* enrolments (writer side); registry_set_sink wires triage */
     struct triage_config triage_config;
     struct cases_config cases_config;
     struct platform_triage *triage; /* engine and event plumbing (writer thread) */
+    /* the checkpointer thread (platform.c) */
+    pthread_t checkpoint_thread;
+    pthread_mutex_t checkpoint_lock;
+    pthread_cond_t checkpoint_wake;
+    bool checkpoint_stop, checkpoint_started;
 };
 
 /* Where committed queue changes go (the live stream), and a heartbeat called every 15 s to
@@ -48,7 +60,8 @@ struct platform_publisher {
  * NULL (nobody listens). */
 struct platform *platform_open(const char *db_path, config *cfg,
                                const struct platform_publisher *publisher, verr *e);
-/* Commits what is queued and stops the writer (the store stays open). */
+/* Commits what is queued and stops the writer (the store stays open). Readers may still
+ * record audit decisions: they wait in memory for platform_close. */
 void platform_drain(struct platform *p);
 /* Drains, then closes everything. */
 void platform_close(struct platform *p);

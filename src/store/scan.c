@@ -6,15 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static double column_double(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
 
-static int64_t column_time(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? STORE_NO_TIME : sqlite3_column_int64(st, i);
-}
 
 static void read_observation(sqlite3_stmt *st, struct store_observation *o)
 {

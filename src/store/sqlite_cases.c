@@ -17,7 +17,7 @@ static int fail(sqlite3 *db, verr *e, const char *what)
 static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, verr *e)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         fail(db, e, sql);
         return NULL;
     }
@@ -32,26 +32,8 @@ static int done(sqlite3 *db, sqlite3_stmt *st, verr *e, const char *what)
     return 0;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
 
-static void bind_time(sqlite3_stmt *st, int i, int64_t ms)
-{
-    if (ms == STORE_NO_TIME)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, ms);
-}
 
-static int64_t column_time(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? STORE_NO_TIME : sqlite3_column_int64(st, i);
-}
 
 static void column_copy(sqlite3_stmt *st, int i, char *out, size_t n)
 {
@@ -213,28 +195,29 @@ static int one_case(sqlite3 *db, sqlite3_stmt *st, struct store_case *out, verr 
     return rc == SQLITE_DONE ? 1 : fail(db, e, "case");
 }
 
-int store_case_of_patient(store *s, int64_t patient_key, struct store_case *out, verr *e)
+/* The one case WHERE `where` (a condition on c) holds for the bound key. */
+static int case_where(store *s, const char *where, int64_t key, struct store_case *out, verr *e)
 {
     sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
-                               "SELECT " CASE_COLUMNS " FROM care_case c JOIN patient p ON p.key = "
-                               "c.patient_key WHERE c.patient_key = ? AND c.state != 'closed'",
-                               e);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT " CASE_COLUMNS " FROM care_case c JOIN patient p ON p.key = c.patient_key "
+             "WHERE %s",
+             where);
+    sqlite3_stmt *st = prepare(db, sql, e);
     if (!st) return -1;
-    sqlite3_bind_int64(st, 1, patient_key);
+    sqlite3_bind_int64(st, 1, key);
     return one_case(db, st, out, e);
+}
+
+int store_case_of_patient(store *s, int64_t patient_key, struct store_case *out, verr *e)
+{
+    return case_where(s, "c.patient_key = ? AND c.state != 'closed'", patient_key, out, e);
 }
 
 int store_case_get(store *s, int64_t id, struct store_case *out, verr *e)
 {
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
-                               "SELECT " CASE_COLUMNS " FROM care_case c JOIN patient p ON p.key = "
-                               "c.patient_key WHERE c.id = ?",
-                               e);
-    if (!st) return -1;
-    sqlite3_bind_int64(st, 1, id);
-    return one_case(db, st, out, e);
+    return case_where(s, "c.id = ?", id, out, e);
 }
 
 static void bind_case(sqlite3_stmt *st, const struct store_case *c)

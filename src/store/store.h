@@ -34,6 +34,13 @@ void store_close(store *s);
 /* Schema version after migrations. */
 int store_schema_version(store *s);
 
+/* Checkpoints are left to a background thread (the writer then never copies the WAL back
+ * into the database itself): turns automatic checkpoints off on this connection. */
+void store_manual_checkpoints(store *s);
+/* Copies what it can of the WAL into the database without blocking readers or the writer
+ * (SQLite's PASSIVE checkpoint). Returns the WAL frames left, or -1. */
+int store_checkpoint(store *s, verr *e);
+
 /* Transactions. begin takes the write lock at once (BEGIN IMMEDIATE). Savepoints nest one
  * level inside a transaction: one per job of a group commit. */
 int store_begin(store *s, verr *e);
@@ -451,5 +458,157 @@ int store_check(store *s, struct store_check_report *report,
  * ("a","bc")). */
 void store_hash(unsigned char out[STORE_HASH_SIZE], const void *const *parts,
                 const size_t *lengths, size_t count);
+
+/* ---- Registry: regions, territories, sites, professionals, enrolments ------------------ */
+
+#define STORE_CODE_MAX 32 /* ids of territories, sites and professionals, with the NUL */
+
+struct store_region {
+    char code[4];  /* INSEE region code: "28" */
+    char name[64];
+};
+
+/* A region by INSEE code; 1 when unknown. */
+int store_region_get(store *s, const char *code, struct store_region *out, verr *e);
+/* Calls fn for every region in code order. */
+int store_region_each(store *s, int (*fn)(void *arg, const struct store_region *r), void *arg,
+                      verr *e);
+
+struct store_territory {
+    char id[STORE_CODE_MAX];
+    char name[128];
+    char region[4];
+    int64_t quota;        /* places for enrolled patients; -1: no quota */
+    char **communes;      /* INSEE commune codes, owned (store_territory_free) */
+    size_t commune_count;
+    int64_t created_ms, updated_ms;
+};
+
+/* Creates a territory with its communes; 1 when the id exists. */
+int store_territory_add(store *s, const struct store_territory *t, verr *e);
+/* Updates name, region, quota and updated_ms; replaces the communes when `communes` is set.
+ * 1 when unknown. */
+int store_territory_update(store *s, const struct store_territory *t, bool communes, verr *e);
+/* Loads a territory with its communes; 1 when unknown. */
+int store_territory_get(store *s, const char *id, struct store_territory *out, verr *e);
+/* Calls fn for every territory in id order. */
+int store_territory_each(store *s, int (*fn)(void *arg, const struct store_territory *t),
+                         void *arg, verr *e);
+void store_territory_free(struct store_territory *t);
+/* The territory a commune belongs to; 1 when none. */
+int store_commune_territory(store *s, const char *commune, char territory[STORE_CODE_MAX],
+                            verr *e);
+
+struct store_site {
+    char id[STORE_CODE_MAX];
+    char territory[STORE_CODE_MAX];
+    char kind[24];        /* registry.h: msp, smp, ehpad, telemedicine, hospital */
+    char name[128];
+    char commune[8];
+    int64_t created_ms;
+};
+
+/* 1 when the id exists. */
+int store_site_add(store *s, const struct store_site *site, verr *e);
+/* 1 when unknown. */
+int store_site_get(store *s, const char *id, struct store_site *out, verr *e);
+/* Sites of a territory in id order. */
+int store_site_each(store *s, const char *territory,
+                    int (*fn)(void *arg, const struct store_site *site), void *arg, verr *e);
+
+struct store_professional {
+    char id[STORE_CODE_MAX];
+    char territory[STORE_CODE_MAX];
+    char name[128];
+    char profession[24];  /* registry.h: gp, nurse, ipa, specialist, pharmacist, ... */
+    char rpps[16];        /* RPPS number, "" when not given */
+    char site[STORE_CODE_MAX]; /* "" when attached to no site */
+    char username[64];    /* Vigie account, "" when none */
+    int64_t created_ms;
+};
+
+/* 1 when the id exists. */
+int store_professional_add(store *s, const struct store_professional *p, verr *e);
+/* Professionals of a territory in id order. */
+int store_professional_each(store *s, const char *territory,
+                            int (*fn)(void *arg, const struct store_professional *p), void *arg,
+                            verr *e);
+
+struct store_expected {
+    char kind[24];        /* measure_info()->name: "weight" */
+    double per_day;
+};
+
+struct store_enrolment {
+    int64_t id;
+    int64_t patient_key;
+    char patient[72];     /* the patient's id (filled by reads) */
+    char territory[STORE_CODE_MAX];
+    int64_t start_ms;
+    int64_t end_ms;       /* STORE_NO_TIME: open-ended */
+    char **conditions;    /* SNOMED CT codes, owned (store_enrolment_free) */
+    size_t condition_count;
+    struct store_expected *expected; /* owned */
+    size_t expected_count;
+    char created_by[64];
+    int64_t created_ms, updated_ms;
+};
+
+/* The patient's enrolment open at now (no end, or an end after now); 1 when none. */
+int store_enrolment_open(store *s, int64_t patient_key, int64_t now_ms,
+                         struct store_enrolment *out, verr *e);
+/* Adds an enrolment with its conditions and expected measurements; sets en->id. */
+int store_enrolment_add(store *s, struct store_enrolment *en, verr *e);
+/* Replaces the start, end, conditions and expected measurements of enrolment en->id. */
+int store_enrolment_update(store *s, const struct store_enrolment *en, verr *e);
+/* Number of enrolments of a territory open at now. */
+int store_enrolment_count(store *s, const char *territory, int64_t now_ms, int64_t *count,
+                          verr *e);
+/* Calls fn for each enrolment open at now, of one territory (NULL: all), by territory then
+ * patient id. */
+int store_enrolment_each(store *s, const char *territory, int64_t now_ms,
+                         int (*fn)(void *arg, const struct store_enrolment *en), void *arg,
+                         verr *e);
+void store_enrolment_free(struct store_enrolment *en);
+/* Programme figures at now: for each territory with open enrolments, fn once with
+ * condition NULL (all of them), then once per condition code. */
+int store_programme_each(store *s, int64_t now_ms,
+                         int (*fn)(void *arg, const char *territory, const char *condition,
+                                   int64_t enrolled),
+                         void *arg, verr *e);
+
+/* ---- Audit trail ----------------------------------------------------------------------- */
+
+struct store_audit_row {
+    int64_t id;           /* assigned by the store */
+    int64_t at_ms;
+    int64_t user_id;      /* 0 when no account (the command line, an unknown login) */
+    const char *username;
+    const char *role;
+    const char *address;  /* client address, or NULL */
+    const char *action;   /* "read", "write", "manage", "login", "route" */
+    const char *what;     /* the request: "GET /fhir/Observation?patient=p-1" */
+    const char *patient;  /* patient id, or NULL */
+    bool allowed;
+    int64_t count;        /* identical decisions merged into this row */
+};
+
+/* Appends rows in order (the table refuses updates and deletes). */
+int store_audit_append(store *s, const struct store_audit_row *rows, size_t n, verr *e);
+
+struct store_audit_query {
+    const char *patient;  /* NULL: any */
+    const char *username; /* NULL: any */
+    int allowed;          /* -1: any; 0: denied only; 1: allowed only */
+    int64_t from_ms, to_ms; /* inclusive; STORE_NO_TIME: open */
+    int64_t before_id;    /* 0: from the newest; else only rows with a smaller id */
+    int limit;
+};
+
+/* Calls fn for the matching rows, newest first (strings valid during the call); returns
+ * the number of rows or -1. fn returning non-zero stops. */
+int store_audit_search(store *s, const struct store_audit_query *q,
+                       int (*fn)(void *arg, const struct store_audit_row *row), void *arg,
+                       verr *e);
 
 #endif

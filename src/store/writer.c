@@ -146,13 +146,18 @@ static void *writer_main(void *arg)
                     store_rollback_savepoint(w->s);
                 }
             }
-            if (store_commit(w->s, &e) == 0) {
+            if (w->hooks.before_commit &&
+                w->hooks.before_commit(w->hooks.party_ctx, w->s, &e) < 0) {
+                log_error("writer: %s", e.msg);
+                store_rollback(w->s);
+            } else if (store_commit(w->s, &e) == 0) {
                 committed = true;
             } else {
                 log_error("writer: commit failed: %s", e.msg);
                 store_rollback(w->s);
             }
         }
+        if (w->hooks.settled) w->hooks.settled(w->hooks.party_ctx, committed);
         if (committed && w->hooks.after_commit) w->hooks.after_commit(w->hooks.ctx);
         if (!committed && w->hooks.after_rollback) w->hooks.after_rollback(w->hooks.ctx);
         unsigned long long failed = finish(batch, committed);

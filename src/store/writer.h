@@ -6,6 +6,7 @@
 #ifndef VIGIE_STORE_WRITER_H
 #define VIGIE_STORE_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/verr.h"
@@ -24,6 +25,12 @@ struct writer_hooks {
      * failure rolls that transaction back. */
     int (*tick)(void *ctx, int64_t now_ms, verr *e);
     int tick_ms;
+    /* A second party of every transaction (the audit trail): before_commit runs inside the
+     * transaction after the jobs, with the writer's store (returning -1 fails the whole
+     * transaction); settled runs once the transaction committed or was rolled back. */
+    void *party_ctx;
+    int (*before_commit)(void *party_ctx, store *s, verr *e);
+    void (*settled)(void *party_ctx, bool committed);
 };
 
 struct writer_job {

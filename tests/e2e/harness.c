@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,12 @@ int e2e_start(struct e2e_server *s)
         snprintf(log, sizeof log, "%s/serve.log", s->dir);
         FILE *err = fopen(log, "a");
         if (err) dup2(fileno(err), STDERR_FILENO);
-        execl(s->vigie, s->vigie, "serve", "--db", s->db, "--listen", "127.0.0.1:0", (char *)NULL);
+        if (s->config[0])
+            execl(s->vigie, s->vigie, "serve", "--db", s->db, "--listen", "127.0.0.1:0",
+                  "--config", s->config, (char *)NULL);
+        else
+            execl(s->vigie, s->vigie, "serve", "--db", s->db, "--listen", "127.0.0.1:0",
+                  (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -201,4 +207,23 @@ void e2e_response_free(struct e2e_response *resp)
 {
     buf_free(&resp->body);
     buf_free(&resp->headers);
+}
+
+static int tap_number, tap_failures;
+
+void e2e_tap(bool ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s %d - ", ok ? "ok" : "not ok", ++tap_number);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (!ok) tap_failures++;
+    fflush(stdout);
+}
+
+int e2e_tap_failures(void)
+{
+    return tap_failures;
 }

@@ -16,6 +16,7 @@ struct e2e_server {
     char base_url[64];
     pid_t pid;
     int port;
+    char config[300];  /* a configuration file for vigie serve --config, or "" */
 };
 
 /* Users created by e2e_users_create, with their role and territory or patient. */
@@ -55,5 +56,10 @@ int e2e_request(struct e2e_server *s, const char *method, const char *path, cons
                 const char *content_type, const char *body, size_t body_len,
                 struct e2e_response *resp);
 void e2e_response_free(struct e2e_response *resp);
+
+/* Prints one TAP test point ("ok N - ..." or "not ok N - ...") and counts the failures. */
+void e2e_tap(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* How many points failed so far. */
+int e2e_tap_failures(void);
 
 #endif

@@ -294,9 +294,8 @@ static int do_expect(struct run *r, char **lines, int start, int end)
             result = doc ? check_json(r, i + 1, l + 5, doc, NULL, 0)
                          : fail(r, i + 1, "the body is not JSON: %.300s", buf_cstr(&r->last.body));
         } else if (!strncmp(l, "capture ", 8)) {
-            char name[64];
-            size_t n = strcspn(l + 8, " ");
-            snprintf(name, sizeof name, "%.*s", (int)n, l + 8);
+            char name[64] = "";
+            if (sscanf(l, "capture %63s", name) != 1) name[0] = '\0';
             const char *spec = strstr(l, "= json ");
             if (!spec || !doc || r->capture_count == MAX_CAPTURES) {
                 result = fail(r, i + 1, "capture NAME = json PATH ~ REGEX(group)");
