@@ -380,8 +380,9 @@ static int run_score(int argc, char **argv)
 static const char load_usage[] =
     "Usage: vigie sim load --db FILE --programme FILE --keys FILE\n"
     "\n"
-    "Creates the users of a simulated programme in a Vigie database so that `vigie sim feed`\n"
-    "can log in as each of them: coordinators, planners, professionals and caregivers with\n"
+    "Loads a simulated programme into a Vigie database: the registry's territories (communes,\n"
+    "quota), sites and professionals, and the users, so that `vigie sim feed` can log in\n"
+    "as each of them: coordinators, planners, professionals and caregivers with\n"
     "the programme's synthetic passwords (demo only), tele-assistance and ambulance accounts\n"
     "linked to every patient of their territory, and gateways, whose new keys are written to\n"
     "the keys file (\"username key\" lines, created with mode 0600). Existing users are kept.\n"
@@ -461,8 +462,10 @@ static int run_load(int argc, char **argv)
         status = cmd_fail(cmd, "%s", e.msg);
     else
         fprintf(stderr,
-                "vigie sim load: %u users created, %u already there, %u gateway keys in %s\n",
-                stats.users_created, stats.users_existing, stats.keys, keys);
+                "vigie sim load: %u territories, %u sites, %u professionals; %u users created, "
+                "%u already there, %u gateway keys in %s\n",
+                stats.territories, stats.sites, stats.professionals, stats.users_created,
+                stats.users_existing, stats.keys, keys);
     if (s) store_close(s);
     fclose(in);
     if (fclose(out) != 0 && status == CMD_EXIT_OK)
@@ -562,10 +565,11 @@ static int run_feed(int argc, char **argv)
     if (stats.clinical_ms) instant_format_utc(stats.clinical_ms, when);
     fprintf(stderr,
             "vigie sim feed: %llu sent, %llu accepted, %llu refused, %llu without credentials; "
-            "%llu logins; clinical time %s%s\n",
+            "%llu patients enrolled; %llu logins; clinical time %s%s\n",
             (unsigned long long)stats.sent, (unsigned long long)stats.accepted,
             (unsigned long long)stats.rejected, (unsigned long long)stats.skipped,
-            (unsigned long long)stats.logins, when, feed_stop ? " (interrupted)" : "");
+            (unsigned long long)stats.enrolled, (unsigned long long)stats.logins, when,
+            feed_stop ? " (interrupted)" : "");
     curl_global_cleanup();
     fclose(p);
     if (in != stdin) fclose(in);

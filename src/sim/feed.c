@@ -28,10 +28,12 @@ struct account {
 
 struct enrolment {
     char *patient, *gateway, *territory;
+    char *body; /* the enrolment request (DESIGN §9), sent once the Patient exists */
 };
 
 struct feeder {
     const struct sim_feed_options *opt;
+    char start[40]; /* the programme's first day: the enrolments' start */
     struct account *accounts;
     size_t account_count, account_cap;
     struct enrolment *patients;
@@ -89,7 +91,10 @@ static int programme_line(void *arg, json_t *obj, const char *where, verr *e)
     struct feeder *f = arg;
     const char *type = json_string_value(json_object_get(obj, "type"));
     if (!type) return verr_fail(e, "%s: not a programme line (no \"type\")", where);
-    if (!strcmp(type, "user")) {
+    if (!strcmp(type, "programme")) {
+        const char *start = json_string_value(json_object_get(obj, "start"));
+        snprintf(f->start, sizeof f->start, "%s", start ? start : "");
+    } else if (!strcmp(type, "user")) {
         const char *u = json_string_value(json_object_get(obj, "username"));
         const char *p = json_string_value(json_object_get(obj, "password"));
         if (u && p) add_account(f, u, p, false);
@@ -103,7 +108,15 @@ static int programme_line(void *arg, json_t *obj, const char *where, verr *e)
             f->patient_cap = f->patient_cap ? f->patient_cap * 2 : 1024;
             f->patients = xrealloc(f->patients, f->patient_cap * sizeof *f->patients);
         }
-        f->patients[f->patient_count++] = (struct enrolment){xstrdup(id), xstrdup(gw), xstrdup(t)};
+        json_t *body = json_pack("{s:s, s:O, s:O}", "patient", id, "conditions",
+                                 json_object_get(obj, "conditions"), "expected",
+                                 json_object_get(obj, "expected"));
+        if (body && f->start[0]) json_object_set_new(body, "start", json_string(f->start));
+        char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+        json_decref(body);
+        if (!text) return verr_fail(e, "%s: a patient needs conditions and expected", where);
+        f->patients[f->patient_count++] =
+            (struct enrolment){xstrdup(id), xstrdup(gw), xstrdup(t), text};
     }
     return 0;
 }
@@ -309,12 +322,42 @@ static int send_resource(struct feeder *f, const char *type, const char *id, con
             a->token[0] = '\0'; /* the session ended: log in again */
             continue;
         }
-        if (status >= 400 && status < 500) {
+        if (status >= 400 && status < 500 && status != 429) {
             note_rejection(f, type, sender, status);
             return 0;
         }
-        /* no answer or 5xx: the server may be starting or busy */
-        if (!wait_until(f->opt, monotonic_ms() + 500L * (attempt + 1))) return 0;
+        /* no answer, 429 or 5xx: the server may be starting, busy or slowing us down */
+        if (!wait_until(f->opt, monotonic_ms() + 1000L * (attempt + 1))) return 0;
+    }
+    return verr_fail(f->e, "%s: no answer after %d attempts", f->opt->url, RETRIES);
+}
+
+/* Enrols a patient just created, as the planner who created it: POST
+ * /api/territories/{id}/patients with the programme's conditions and expected measurements. */
+static int enrol(struct feeder *f, const char *patient, const char *sender)
+{
+    struct enrolment *en = find_patient(f, patient);
+    struct account *a = find_account(f, sender);
+    if (!en || !a) return 0;
+    char path[160];
+    snprintf(path, sizeof path, "/api/territories/%s/patients", en->territory);
+    for (int attempt = 0; attempt < RETRIES; attempt++) {
+        if (!a->token[0] && log_in(f, a) < 0) return -1;
+        long status =
+            request(f, false, path, "application/json", a->token, en->body, strlen(en->body));
+        if (status == 200 || status == 201) {
+            f->stats->enrolled++;
+            return 0;
+        }
+        if (status == 401) {
+            a->token[0] = '\0';
+            continue;
+        }
+        if (status >= 400 && status < 500 && status != 429) {
+            note_rejection(f, "enrolment", sender, status);
+            return 0;
+        }
+        if (!wait_until(f->opt, monotonic_ms() + 1000L * (attempt + 1))) return 0;
     }
     return verr_fail(f->e, "%s: no answer after %d attempts", f->opt->url, RETRIES);
 }
@@ -378,6 +421,7 @@ int sim_feed(const struct sim_feed_options *opt, FILE *programme, FILE *signals,
             stats->clinical_ms = at;
         }
         rc = send_resource(&f, type_copy, id[0] ? id : NULL, sender, line, n);
+        if (rc == 0 && !strcmp(type_copy, "Patient") && id[0]) rc = enrol(&f, id, sender);
         stats->sent++;
         if (opt->log && monotonic_ms() - last_progress >= 10000) {
             last_progress = monotonic_ms();
@@ -400,6 +444,7 @@ int sim_feed(const struct sim_feed_options *opt, FILE *programme, FILE *signals,
         free(f.patients[i].patient);
         free(f.patients[i].gateway);
         free(f.patients[i].territory);
+        free(f.patients[i].body);
     }
     free(f.patients);
     buf_free(&f.response);

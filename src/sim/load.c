@@ -1,11 +1,14 @@
-/* Loading a simulated programme's users into a Vigie database, so that `vigie sim feed` can
- * log in as each of them: coordinators, planners, professionals, caregivers with their
+/* Loading a simulated programme into a Vigie database: the registry (territories with their
+ * communes and quota, sites, professionals) and the users, so that `vigie sim feed` can log
+ * in as each of them: coordinators, planners, professionals, caregivers with their
  * passwords, gateways with a fresh key written to the keys file. Tele-assistance and
- * ambulance accounts are linked to every patient of their territory. Passwords are hashed
+ * ambulance accounts are linked to every patient of their territory. Patients are enrolled
+ * by the feed, through the API, once their Patient resource exists. Passwords are hashed
  * with argon2id like any other account, which costs tens of milliseconds each: this is for
  * demo-sized programmes, not for the million-patient load test (that one goes through
  * `vigie import` and `vigie triage`). */
 #include "auth/auth.h"
+#include "registry/registry.h"
 #include "core/instant.h"
 #include "core/mem.h"
 #include "sim/sim_internal.h"
@@ -86,6 +89,96 @@ static char **strings_of(json_t *array, size_t *count)
     return out;
 }
 
+/* Applies one registry change in its own transaction; "already there" (409) is not an
+ * error, so a programme can be loaded again. */
+static int registry_change(store *s,
+                           int (*apply)(store *, const void *, struct registry_outcome *, verr *),
+                           const void *what, const char *where, unsigned *created, verr *e)
+{
+    struct registry_outcome o;
+    memset(&o, 0, sizeof o);
+    if (store_begin(s, e) < 0) return -1;
+    if (apply(s, what, &o, e) < 0) {
+        store_rollback(s);
+        return verr_prefix(e, "%s", where);
+    }
+    if (o.status >= 300) {
+        store_rollback(s);
+        if (o.status == 409 && !strcmp(o.field, "id")) return 0;
+        return verr_fail(e, "%s: %s%s%s", where, o.field, o.field[0] ? ": " : "", o.message);
+    }
+    if (store_commit(s, e) < 0) return verr_prefix(e, "%s", where);
+    (*created)++;
+    return 0;
+}
+
+static int apply_territory(store *s, const void *what, struct registry_outcome *o, verr *e)
+{
+    if (registry_check_territory(what, o) < 0 || o->status >= 300) return 0;
+    return registry_apply_territory(s, what, false, true, o, e);
+}
+
+static int apply_site(store *s, const void *what, struct registry_outcome *o, verr *e)
+{
+    if (registry_check_site(what, o) < 0 || o->status >= 300) return 0;
+    return registry_apply_site(s, what, o, e);
+}
+
+static int apply_professional(store *s, const void *what, struct registry_outcome *o, verr *e)
+{
+    if (registry_check_professional(what, o) < 0 || o->status >= 300) return 0;
+    return registry_apply_professional(s, what, o, e);
+}
+
+static void copy(char *dst, size_t size, json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    snprintf(dst, size, "%s", v ? v : "");
+}
+
+static int load_territory(store *s, json_t *obj, const char *where, struct sim_load_stats *st,
+                          verr *e)
+{
+    struct store_territory t;
+    memset(&t, 0, sizeof t);
+    copy(t.id, sizeof t.id, obj, "id");
+    copy(t.name, sizeof t.name, obj, "name");
+    copy(t.region, sizeof t.region, obj, "region");
+    t.quota = json_integer_value(json_object_get(obj, "quota"));
+    t.communes = strings_of(json_object_get(obj, "communes"), &t.commune_count);
+    int rc = registry_change(s, apply_territory, &t, where, &st->territories, e);
+    free(t.communes);
+    return rc;
+}
+
+static int load_site(store *s, json_t *obj, const char *where, struct sim_load_stats *st, verr *e)
+{
+    struct store_site site;
+    memset(&site, 0, sizeof site);
+    copy(site.id, sizeof site.id, obj, "id");
+    copy(site.territory, sizeof site.territory, obj, "territory");
+    copy(site.kind, sizeof site.kind, obj, "kind");
+    copy(site.name, sizeof site.name, obj, "name");
+    copy(site.commune, sizeof site.commune, obj, "commune");
+    return registry_change(s, apply_site, &site, where, &st->sites, e);
+}
+
+/* A professional user is also the registry's professional of their territory. */
+static int load_professional(store *s, json_t *obj, const char *where, struct sim_load_stats *st,
+                             verr *e)
+{
+    struct store_professional p;
+    memset(&p, 0, sizeof p);
+    copy(p.id, sizeof p.id, obj, "username");
+    copy(p.username, sizeof p.username, obj, "username");
+    copy(p.name, sizeof p.name, obj, "name");
+    copy(p.profession, sizeof p.profession, obj, "profession");
+    copy(p.site, sizeof p.site, obj, "site");
+    const char *t = json_string_value(json_array_get(json_object_get(obj, "territories"), 0));
+    snprintf(p.territory, sizeof p.territory, "%s", t ? t : "");
+    return registry_change(s, apply_professional, &p, where, &st->professionals, e);
+}
+
 struct user_pass {
     struct loader *loader;
     store *s;
@@ -96,6 +189,8 @@ struct user_pass {
 static int create_user(void *arg, json_t *obj, const char *where, verr *e)
 {
     struct user_pass *up = arg;
+    if (type_is(obj, "territory")) return load_territory(up->s, obj, where, up->stats, e);
+    if (type_is(obj, "site")) return load_site(up->s, obj, where, up->stats, e);
     if (!type_is(obj, "user")) return 0;
     const char *username = json_string_value(json_object_get(obj, "username"));
     const char *role = json_string_value(json_object_get(obj, "role"));
@@ -151,7 +246,9 @@ static int create_user(void *arg, json_t *obj, const char *where, verr *e)
         }
     }
     store_user_free(&u);
-    return rc < 0 ? verr_prefix(e, "%s: user %s", where, username) : 0;
+    if (rc < 0) return verr_prefix(e, "%s: user %s", where, username);
+    if (parsed == ROLE_PROFESSIONAL) return load_professional(up->s, obj, where, up->stats, e);
+    return 0;
 }
 
 int sim_load_users(store *s, FILE *programme, const char *name, FILE *keys,

@@ -125,13 +125,15 @@ void sim_score_print_json(const sim_score *s, FILE *out);
 
 struct sim_load_stats {
     unsigned users_created, users_existing, keys;
+    unsigned territories, sites, professionals; /* created in the registry */
 };
 
-/* Creates the programme's users in a database (coordinators, planners, professionals,
- * caregivers with their passwords; tele-assistance and ambulance accounts linked to every
- * patient of their territory; gateways without a password) and writes a new key for each
- * gateway to `keys` as "username key" lines. Users that exist are kept. `programme` must be
- * seekable (it is read twice); `name` is used in messages. */
+/* Loads a programme into a database: the registry's territories (communes, quota), sites
+ * and professionals, and the users (coordinators, planners, professionals, caregivers with
+ * their passwords; tele-assistance and ambulance accounts linked to every patient of their
+ * territory; gateways without a password), writing a new key for each gateway to `keys` as
+ * "username key" lines. What exists is kept. `programme` must be seekable (it is read
+ * twice); `name` is used in messages. */
 int sim_load_users(store *s, FILE *programme, const char *name, FILE *keys,
                    struct sim_load_stats *stats, verr *e);
 
@@ -146,14 +148,16 @@ struct sim_feed_options {
 
 struct sim_feed_stats {
     uint64_t sent, accepted, rejected, skipped; /* skipped: no credentials for the sender */
+    uint64_t enrolled;                          /* patients enrolled through the API */
     uint64_t logins;
     int64_t clinical_ms; /* clinical time of the last resource sent */
 };
 
 /* Sends the signals to the server at opt->url, each resource by its sender with their own
  * credentials from the programme (and keys), paced by the clinical clock and never before
- * a resource's own clinical time. Refused resources are counted, not fatal; a server that
- * stops answering is. */
+ * a resource's own clinical time; each Patient, once created, is enrolled in its territory
+ * (POST /api/territories/{id}/patients) with its conditions and expected measurements.
+ * Refused resources are counted, not fatal; a server that stops answering is. */
 int sim_feed(const struct sim_feed_options *opt, FILE *programme, FILE *signals,
              struct sim_feed_stats *stats, verr *e);
 

@@ -92,7 +92,8 @@ const char *sim_region_name(const struct sim_communes *c, const char *code);
 
 /* ---- the world: territories, sites, staff (world.c) ---- */
 
-enum sim_site_kind { SITE_MSP, SITE_PHARMACY, SITE_EHPAD, SITE_HEALTH_CENTRE, SITE_KIND_COUNT };
+/* The registry's site kinds (src/registry): msp, telemedicine, ehpad, smp. */
+enum sim_site_kind { SITE_MSP, SITE_TELEMEDICINE, SITE_EHPAD, SITE_SMP, SITE_KIND_COUNT };
 
 struct sim_site {
     uint32_t commune;

@@ -20,13 +20,12 @@ enum { STREAM_REGIONS = 1, STREAM_TERRITORY = 2 };
 #define TERRITORY_MAX_MEMBERS   150
 #define COORDINATORS_PER_REGION 3
 
-static const char *const site_kind_names[SITE_KIND_COUNT] = {"msp", "pharmacie", "ehpad",
-                                                             "centre_de_sante"};
+static const char *const site_kind_names[SITE_KIND_COUNT] = {"msp", "telemedicine", "ehpad", "smp"};
 static const char *const site_kind_labels[SITE_KIND_COUNT] = {
-    "Maison de santé pluriprofessionnelle", "Pharmacie (cabine de téléconsultation)", "EHPAD",
-    "Centre de santé"};
-static const char *const profession_names[PRO_KIND_COUNT] = {"ipa", "medecin_generaliste",
-                                                             "infirmier", "infirmier_ehpad"};
+    "Maison de santé pluriprofessionnelle", "Cabine de téléconsultation (pharmacie)", "EHPAD",
+    "Service médical de proximité"};
+/* The registry's professions (src/registry); an EHPAD nurse is a nurse at the EHPAD. */
+static const char *const profession_names[PRO_KIND_COUNT] = {"ipa", "gp", "nurse", "nurse"};
 
 static int compare_region(const void *a, const void *b)
 {
@@ -166,7 +165,7 @@ static void place_sites_and_staff(struct sim_world *w, struct sim_territory *t)
     uint32_t *order = xmalloc(t->member_count * sizeof *order);
     memcpy(order, w->members + t->first_member, t->member_count * sizeof *order);
     qsort_r(order, t->member_count, sizeof *order, compare_member_population, &w->communes);
-    static const uint8_t kinds[] = {SITE_MSP, SITE_PHARMACY, SITE_EHPAD, SITE_HEALTH_CENTRE};
+    static const uint8_t kinds[] = {SITE_MSP, SITE_TELEMEDICINE, SITE_EHPAD, SITE_SMP};
     t->site_count = 2 + (t->population > 40000) + (t->population > 70000);
     for (unsigned i = 0; i < t->site_count; i++)
         t->sites[i] = (struct sim_site){order[i % t->member_count], kinds[i]};
@@ -454,7 +453,9 @@ void sim_world_write_programme(const struct sim_world *w, FILE *out)
             snprintf(full, sizeof full, "%s%s", t->professionals[k] == PRO_GP ? "Dr " : "", name);
             write_user(&b, seed, username, "professional", full, "profession",
                        profession_names[t->professionals[k]]);
-            snprintf(site, sizeof site, "s-%s-%u", t->id + 2, k % t->site_count + 1);
+            /* the EHPAD nurse works at the EHPAD (third site), the others anywhere */
+            unsigned at = t->professionals[k] == PRO_EHPAD_NURSE ? 2 : k % t->site_count;
+            snprintf(site, sizeof site, "s-%s-%u", t->id + 2, at + 1);
             json_key(&b, "site", site, true);
             buf_puts(&b, ",\"territories\":[");
             buf_append_json_string(&b, t->id, strlen(t->id));

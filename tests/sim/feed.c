@@ -1,6 +1,7 @@
-/* The simulated programme into a running server: `vigie sim load` creates its users,
- * `vigie sim feed` sends every resource with its sender's own credentials (gateway keys,
- * caregivers', professionals' and planners' passwords) and the server accepts them all; a
+/* The simulated programme into a running server: `vigie sim load` creates its registry and
+ * users, `vigie sim feed` sends every resource with its sender's own credentials (gateway
+ * keys, caregivers', professionals' and planners' passwords) and enrols every patient, and
+ * the server accepts them all; a
  * coordinator of the territory then reads the patient's observations and finds cases in the
  * queue. */
 #include "../e2e/harness.h"
@@ -62,8 +63,9 @@ int main(int argc, char **argv)
     snprintf(keys, sizeof keys, "%s/sim/keys.txt", s.dir);
     buf_reset(&out);
     snprintf(args, sizeof args, "sim load --db %s --programme %s --keys %s", s.db, programme, keys);
-    check(e2e_vigie(&s, args, &out) == 0 && strstr(buf_cstr(&out), "gateway keys"),
-          "vigie sim load creates the programme's users", buf_cstr(&out));
+    check(e2e_vigie(&s, args, &out) == 0 && strstr(buf_cstr(&out), "1 territories, ") &&
+              strstr(buf_cstr(&out), "gateway keys"),
+          "vigie sim load creates the programme's registry and users", buf_cstr(&out));
     if (e2e_start(&s) < 0) {
         printf("Bail out! the server did not start\n");
         return 1;
@@ -74,11 +76,15 @@ int main(int argc, char **argv)
              "--speed max --quiet",
              s.base_url, programme, s.dir, keys);
     int rc = e2e_vigie(&s, args, &out);
-    unsigned long long sent = 0, accepted = 1;
+    unsigned long long sent = 0, accepted = 1, enrolled = 0;
     const char *summary = strstr(buf_cstr(&out), "vigie sim feed: ");
-    if (summary) sscanf(summary, "vigie sim feed: %llu sent, %llu accepted", &sent, &accepted);
-    check(rc == 0 && sent > 100 && sent == accepted, "the server accepts every resource",
-          buf_cstr(&out));
+    if (summary)
+        sscanf(summary,
+               "vigie sim feed: %llu sent, %llu accepted, %*u refused, %*u without credentials; "
+               "%llu patients enrolled",
+               &sent, &accepted, &enrolled);
+    check(rc == 0 && sent > 100 && sent == accepted && enrolled == 40,
+          "the server accepts every resource, and every patient is enrolled", buf_cstr(&out));
 
     /* The first patient's territory's first coordinator reads its observations. */
     char *password = NULL, coordinator[64] = "";
