@@ -60,6 +60,13 @@ void http_api_diagnosis(struct http_request *r)
                    data->apl_rows_folded, data->apl_rows_unmatched,
                    data->doctor_count ? "true" : "false");
         buf_append_json_string(&b, data->apl_source, strlen(data->apl_source));
+        buf_puts(&b, ",\"apl_file\":");
+        buf_append_json_string(&b, data->apl_file, strlen(data->apl_file));
+        buf_puts(&b, ",\"apl_column\":");
+        if (data->apl_column)
+            buf_append_json_string(&b, data->apl_column, strlen(data->apl_column));
+        else
+            buf_puts(&b, "null");
         buf_puts(&b, ",\"travel\":");
         buf_append_json_string(&b, data->travel_source, strlen(data->travel_source));
     }

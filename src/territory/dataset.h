@@ -88,6 +88,8 @@ struct dataset_data {
     struct commune_table communes;
     double *apl;      /* per commune; NAN when unknown */
     const char *apl_source; /* in words: "apl_mg_2021.csv, column apl_65" */
+    const char *apl_file;   /* the file's name: "apl_mg_2021.csv", or the supply's */
+    const char *apl_column; /* the column read; NULL when computed from a supply */
     size_t apl_rows;        /* rows read from the APL or supply file */
     size_t apl_rows_folded; /* municipal arrondissements folded into their commune */
     size_t apl_rows_unmatched; /* codes the communes file does not have (former communes) */

@@ -85,9 +85,11 @@ static int read_values(const struct dataset_settings *s, struct dataset_data *d,
                     : csvfile_require_column(
                           f, supply ? supply_columns : s->apl_column[0] ? chosen : apl_columns, e);
     int pop_col = supply ? -1 : csvfile_find_column(f, population_columns);
-    if (!supply && value_col >= 0)
-        d->apl_source = arena_printf(&d->strings, "%s, column %s", base_name(path),
-                                     csvfile_column_name(f, value_col));
+    d->apl_file = arena_strdup(&d->strings, base_name(path));
+    if (!supply && value_col >= 0) {
+        d->apl_column = arena_strdup(&d->strings, csvfile_column_name(f, value_col));
+        d->apl_source = arena_printf(&d->strings, "%s, column %s", d->apl_file, d->apl_column);
+    }
     size_t n = d->communes.count;
     double *sum = xcalloc(n ? n : 1, sizeof *sum), *weight = xcalloc(n ? n : 1, sizeof *weight);
     for (size_t i = 0; i < n; i++) values[i] = supply ? 0.0 : NAN;
