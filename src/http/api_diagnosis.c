@@ -54,8 +54,9 @@ void http_api_diagnosis(struct http_request *r)
     const struct dataset_data *data = dataset_data(app->dataset, &e);
     availability(&b, "data", data != NULL, &e);
     if (data) {
-        buf_printf(&b, ",\"communes\":%zu,\"departements\":%zu,\"apl_rows\":%zu,"
-                       "\"apl_rows_folded\":%zu,\"apl_rows_unmatched\":%zu,\"doctors\":%s,\"apl\":",
+        buf_printf(&b,
+                   ",\"communes\":%zu,\"departements\":%zu,\"apl_rows\":%zu,"
+                   "\"apl_rows_folded\":%zu,\"apl_rows_unmatched\":%zu,\"doctors\":%s,\"apl\":",
                    data->communes.count, data->departement_count, data->apl_rows,
                    data->apl_rows_folded, data->apl_rows_unmatched,
                    data->doctor_count ? "true" : "false");
@@ -80,15 +81,17 @@ void http_api_diagnosis(struct http_request *r)
     report_json_number(&b, s->sites.max_minutes);
     buf_puts(&b, ",\"time_limit_seconds\":");
     double limit = s->sites.time_limit_seconds;
-    report_json_number(&b, limit > 0 && limit < s->api_max_time_limit ? limit
-                                                                      : s->api_max_time_limit);
-    buf_printf(&b, ",\"max_sites\":%zu,\"max_pairs\":%zu,\"max_minutes_allowed\":", s->api_max_sites,
+    report_json_number(&b,
+                       limit > 0 && limit < s->api_max_time_limit ? limit : s->api_max_time_limit);
+    buf_printf(&b,
+               ",\"max_sites\":%zu,\"max_pairs\":%zu,\"max_minutes_allowed\":", s->api_max_sites,
                s->api_max_pairs);
     report_json_number(&b, s->api_max_minutes);
     buf_puts(&b, ",\"max_time_limit_seconds\":");
     report_json_number(&b, s->api_max_time_limit);
-    buf_printf(&b, "},\"rotations\":{\"min_stay_days\":%d,\"max_stay_days\":%d,\"revisit_days\":%d,"
-                   "\"travel_days\":%d,\"deficit_share\":",
+    buf_printf(&b,
+               "},\"rotations\":{\"min_stay_days\":%d,\"max_stay_days\":%d,\"revisit_days\":%d,"
+               "\"travel_days\":%d,\"deficit_share\":",
                s->rotations.min_stay_days, s->rotations.max_stay_days, s->rotations.revisit_days,
                s->rotations.travel_days);
     report_json_number(&b, s->rotations.deficit_share);
@@ -127,8 +130,7 @@ static int keep_region(void *arg, const struct store_region *region)
     return 0;
 }
 
-static const char *region_name(struct http_request *r, struct region_names *names,
-                               const char *code)
+static const char *region_name(struct http_request *r, struct region_names *names, const char *code)
 {
     if (!names->count) {
         verr e;
@@ -225,8 +227,7 @@ static bool parse_apl_area(struct http_request *r, const struct dataset_data *da
     if (area->level == DESERTS_DEPARTEMENT) {
         const struct dataset_departement *dep = dataset_departement(data, area->code);
         if (!dep) {
-            http_respond_error(r, 404, "departement", "departement %.16s is not known",
-                               area->code);
+            http_respond_error(r, 404, "departement", "departement %.16s is not known", area->code);
             return false;
         }
         snprintf(area->name, sizeof area->name, "%s", dep->name);
@@ -318,7 +319,8 @@ void http_api_diagnosis_apl(struct http_request *r)
     } else {
         static const char *const levels[] = {"france", "region", "departement", "territory", ""};
         buf_printf(&b, "{\"area\":{\"level\":\"%s\",\"code\":", levels[area.level]);
-        buf_append_json_string(&b, area.code ? area.code : "FR", strlen(area.code ? area.code : "FR"));
+        buf_append_json_string(&b, area.code ? area.code : "FR",
+                               strlen(area.code ? area.code : "FR"));
         buf_puts(&b, ",\"name\":");
         buf_append_json_string(&b, area.name, strlen(area.name));
         buf_puts(&b, "},\"threshold\":");
@@ -366,7 +368,8 @@ void http_api_diagnosis_deserts(struct http_request *r)
     int level = 0;
     while (levels[level] && strcmp(levels[level], level_text)) level++;
     if (!levels[level]) {
-        http_respond_error(r, 400, "level", "level must be france, region, departement or territory");
+        http_respond_error(r, 400, "level",
+                           "level must be france, region, departement or territory");
         return;
     }
     struct http_territories territories = {0};
@@ -451,8 +454,8 @@ static bool parse_sites_request(struct http_request *r, json_t *body, struct sit
     q->params = s->sites;
     q->threshold = s->threshold;
     double limit = s->sites.time_limit_seconds;
-    q->params.time_limit_seconds = limit > 0 && limit < s->api_max_time_limit ? limit
-                                                                              : s->api_max_time_limit;
+    q->params.time_limit_seconds =
+        limit > 0 && limit < s->api_max_time_limit ? limit : s->api_max_time_limit;
     int64_t p = -1;
     const char *weight = "deficit", *method = NULL, *format = NULL;
     if (!http_json_fields_known(r, body, fields) ||
@@ -484,7 +487,7 @@ static bool parse_sites_request(struct http_request *r, json_t *body, struct sit
         http_respond_error(r, 400, "territory", "territory must be a territory id");
         return false;
     }
-    q->too_large_field = q->departement_count ? "departements"
+    q->too_large_field = q->departement_count      ? "departements"
                          : q->candidate_code_count ? "candidates"
                          : q->territory            ? "territory"
                                                    : "departements";
@@ -537,7 +540,8 @@ static bool area_of(struct http_request *r, const struct dataset_data *data,
     for (size_t k = 0; k < territories.member_count; k++)
         in_area[communes_find(t, territories.members[k].commune)] = true;
     http_territories_free(&territories);
-    if (!found) http_respond_error(r, 404, "territory", "territory %.40s is not known", q->territory);
+    if (!found)
+        http_respond_error(r, 404, "territory", "territory %.40s is not known", q->territory);
     return found;
 }
 
@@ -648,7 +652,7 @@ void http_api_diagnosis_sites(struct http_request *r)
     weight = xmalloc((t->count ? t->count : 1) * sizeof *weight);
     for (size_t i = 0; i < t->count; i++) {
         double pop = isnan(t->communes[i].population) ? 0.0 : t->communes[i].population;
-        weight[i] = !in_area[i]        ? 0.0
+        weight[i] = !in_area[i]       ? 0.0
                     : q.by_population ? pop
                                       : pop * deserts_deficit(data->apl[i], q.threshold);
     }

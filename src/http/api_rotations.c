@@ -85,8 +85,7 @@ static bool territories_from_registry(struct http_request *r, double threshold,
         size_t t = add_territory(in, territories.list[k].id, &cap);
         ids[k] = in->territories[t].id;
         for (size_t i = 0; i < report.count; i++)
-            if (report.areas[i].level == DESERTS_TERRITORY &&
-                !strcmp(report.areas[i].code, ids[k]))
+            if (report.areas[i].level == DESERTS_TERRITORY && !strcmp(report.areas[i].code, ids[k]))
                 in->territories[t].deficit = report.areas[i].deficit_population;
     }
     struct case_count cc = {in};
@@ -417,7 +416,8 @@ static bool stays_from_body(struct http_request *r, json_t *list, struct rotatio
         char field[48], sub[64];
         snprintf(field, sizeof field, "stays[%zu]", k);
         if (!json_is_object(item) || !http_json_fields_known(r, item, fields)) {
-            if (!json_is_object(item)) http_respond_error(r, 400, field, "%s must be an object", field);
+            if (!json_is_object(item))
+                http_respond_error(r, 400, field, "%s must be an object", field);
             return false;
         }
         const char *team = json_string_value(json_object_get(item, "team"));
@@ -452,9 +452,9 @@ static bool stays_from_body(struct http_request *r, json_t *list, struct rotatio
 static void rotations_post(struct http_request *r, bool validate)
 {
     static const char *const fields[] = {
-        "from",         "to",          "teams",         "territories", "min_stay_days",
+        "from",          "to",           "teams",       "territories",   "min_stay_days",
         "max_stay_days", "revisit_days", "travel_days", "deficit_share", "threshold",
-        "format",       "stays",       NULL};
+        "format",        "stays",        NULL};
     const struct dataset_settings *settings = http_diagnosis_settings(r);
     json_t *body = settings ? http_json_body(r) : NULL;
     if (!body) return;

@@ -73,8 +73,8 @@ static int read_api_bounds(config *c, struct dataset_settings *out, verr *e)
     int64_t v, ms;
     if (config_get_int(c, "territory.api_max_sites", 50, 1, SITES_MAX_P, &v, e) < 0) return -1;
     out->api_max_sites = (size_t)v;
-    if (config_get_int(c, "territory.api_max_pairs", 2000000, 1, (int64_t)TRAVEL_MAX_PAIRS, &v,
-                       e) < 0)
+    if (config_get_int(c, "territory.api_max_pairs", 2000000, 1, (int64_t)TRAVEL_MAX_PAIRS, &v, e) <
+        0)
         return -1;
     out->api_max_pairs = (size_t)v;
     if (config_get_double(c, "territory.api_max_minutes", 120, 1, 600, &out->api_max_minutes, e) <
@@ -174,8 +174,9 @@ static int require_file(const struct dataset_settings *s, enum dataset_file f, c
                          what, fs->key, fs->pack_name ? fs->pack_name : "it");
     if (access(fs->path, R_OK) == 0) return 0;
     if (fs->named)
-        return verr_fail(e, "territory data unavailable: the %s file %s cannot be read (%s); "
-                            "check %s",
+        return verr_fail(e,
+                         "territory data unavailable: the %s file %s cannot be read (%s); "
+                         "check %s",
                          what, fs->path, strerror(errno), fs->key);
     return verr_fail(e,
                      "territory data unavailable: the %s file %s is missing; set %s, or "
@@ -193,14 +194,13 @@ const struct dataset_data *dataset_data(dataset *d, verr *e)
     } else if (d->data_failed) {
         *e = d->data_error;
     } else if (require_file(s, DATASET_COMMUNES, "communes", e) == 0 &&
-               (s->files[DATASET_SUPPLY].named
-                    ? require_file(s, DATASET_SUPPLY, "GP supply", e)
-                    : require_file(s, DATASET_APL, "APL", e)) == 0) {
+               (s->files[DATASET_SUPPLY].named ? require_file(s, DATASET_SUPPLY, "GP supply", e)
+                                               : require_file(s, DATASET_APL, "APL", e)) == 0) {
         if (dataset_data_load(s, &d->data, e) == 0) {
             d->data_loaded = true;
             out = &d->data;
-            log_info("diagnosis: %zu communes loaded; APL: %s; travel: %s",
-                     d->data.communes.count, d->data.apl_source, d->data.travel_source);
+            log_info("diagnosis: %zu communes loaded; APL: %s; travel: %s", d->data.communes.count,
+                     d->data.apl_source, d->data.travel_source);
         } else {
             d->data_failed = true;
             verr_prefix(e, "territory data unavailable");
@@ -247,13 +247,11 @@ static int check_feature(json_t *feature, size_t index, verr *e)
 {
     json_t *code = json_object_get(json_object_get(feature, "properties"), "code");
     if (!json_is_string(code))
-        return verr_fail(e, "features[%zu].properties.code: a département code is required",
-                         index);
+        return verr_fail(e, "features[%zu].properties.code: a département code is required", index);
     json_t *geometry = json_object_get(feature, "geometry");
     const char *type = json_string_value(json_object_get(geometry, "type"));
     if (!type || (strcmp(type, "Polygon") && strcmp(type, "MultiPolygon")))
-        return verr_fail(e, "features[%zu].geometry.type: Polygon or MultiPolygon expected",
-                         index);
+        return verr_fail(e, "features[%zu].geometry.type: Polygon or MultiPolygon expected", index);
     if (!json_is_array(json_object_get(geometry, "coordinates")))
         return verr_fail(e, "features[%zu].geometry.coordinates: an array is expected", index);
     return 0;

@@ -63,11 +63,11 @@ struct dataset_settings {
     struct sites_params sites;          /* defaults of a site selection */
     struct rotations_problem rotations; /* defaults of a rotation plan (numbers only) */
     /* Bounds of the HTTP API, so that one request cannot take the server down. */
-    size_t api_max_sites;       /* p */
-    size_t api_max_pairs;       /* (site, commune) pairs of a site selection */
-    double api_max_minutes;     /* catchment of a site */
-    double api_max_time_limit;  /* seconds GLPK may take for one request */
-    int api_concurrent_solves;  /* site selections running at once */
+    size_t api_max_sites;      /* p */
+    size_t api_max_pairs;      /* (site, commune) pairs of a site selection */
+    double api_max_minutes;    /* catchment of a site */
+    double api_max_time_limit; /* seconds GLPK may take for one request */
+    int api_concurrent_solves; /* site selections running at once */
 };
 
 /* Reads every territory.* key the server uses (files, columns, APL, travel, sites and
@@ -86,13 +86,13 @@ struct dataset_departement {
 /* The communes and their APL, as loaded. Read-only once returned. */
 struct dataset_data {
     struct commune_table communes;
-    double *apl;      /* per commune; NAN when unknown */
-    const char *apl_source; /* in words: "apl_mg_2021.csv, column apl_65" */
-    const char *apl_file;   /* the file's name: "apl_mg_2021.csv", or the supply's */
-    const char *apl_column; /* the column read; NULL when computed from a supply */
-    size_t apl_rows;        /* rows read from the APL or supply file */
-    size_t apl_rows_folded; /* municipal arrondissements folded into their commune */
-    size_t apl_rows_unmatched; /* codes the communes file does not have (former communes) */
+    double *apl;                     /* per commune; NAN when unknown */
+    const char *apl_source;          /* in words: "apl_mg_2021.csv, column apl_65" */
+    const char *apl_file;            /* the file's name: "apl_mg_2021.csv", or the supply's */
+    const char *apl_column;          /* the column read; NULL when computed from a supply */
+    size_t apl_rows;                 /* rows read from the APL or supply file */
+    size_t apl_rows_folded;          /* municipal arrondissements folded into their commune */
+    size_t apl_rows_unmatched;       /* codes the communes file does not have (former communes) */
     struct deserts_doctors *doctors; /* NULL when the doctors file is absent */
     size_t doctor_count;
     struct dataset_departement *departements; /* by code; from the file, else the communes */

@@ -82,8 +82,11 @@ static int read_values(const struct dataset_settings *s, struct dataset_data *d,
     if (!f) return -1;
     int code_col = csvfile_require_column(f, communes_code_columns, e);
     int value_col = code_col < 0 ? -1
-                    : csvfile_require_column(
-                          f, supply ? supply_columns : s->apl_column[0] ? chosen : apl_columns, e);
+                                 : csvfile_require_column(f,
+                                                          supply             ? supply_columns
+                                                          : s->apl_column[0] ? chosen
+                                                                             : apl_columns,
+                                                          e);
     int pop_col = supply ? -1 : csvfile_find_column(f, population_columns);
     d->apl_file = arena_strdup(&d->strings, base_name(path));
     if (!supply && value_col >= 0) {
@@ -199,12 +202,11 @@ static void complete_departements(struct dataset_data *d)
                    (int64_t)d->departement_count++);
     }
     if (d->departement_count)
-        qsort(d->departements, d->departement_count, sizeof *d->departements,
-              compare_departements);
+        qsort(d->departements, d->departement_count, sizeof *d->departements, compare_departements);
     strmap_clear(&d->departement_index);
     for (size_t k = 0; k < d->departement_count; k++)
-        strmap_put(&d->departement_index, d->departements[k].code,
-                   strlen(d->departements[k].code), (int64_t)k);
+        strmap_put(&d->departement_index, d->departements[k].code, strlen(d->departements[k].code),
+                   (int64_t)k);
 }
 
 static int read_doctors(const struct dataset_settings *s, struct dataset_data *d, verr *e)

@@ -56,7 +56,8 @@ void rotations_teams_span(const struct rotations_problem *p, int64_t *first, int
     *last = INT64_MIN;
     for (size_t k = 0; k < p->team_count; k++)
         for (size_t w = 0; w < p->teams[k].window_count; w++) {
-            if (p->teams[k].windows[w].first_day < *first) *first = p->teams[k].windows[w].first_day;
+            if (p->teams[k].windows[w].first_day < *first)
+                *first = p->teams[k].windows[w].first_day;
             if (p->teams[k].windows[w].last_day > *last) *last = p->teams[k].windows[w].last_day;
         }
     if (*first > *last) *first = *last = 0;

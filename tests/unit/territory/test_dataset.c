@@ -17,11 +17,10 @@
 
 #include "territory/dataset.h"
 
-static const char *const communes_csv =
-    "code_insee,nom,departement,region,population,lat,lon\n"
-    "23001,Aubette,23,75,1000,46.30,1.80\n"
-    "23002,Bois-Clair,23,75,500,46.20,2.05\n"
-    "75056,Paris-Test,75,11,3000,48.856,2.343\n";
+static const char *const communes_csv = "code_insee,nom,departement,region,population,lat,lon\n"
+                                        "23001,Aubette,23,75,1000,46.30,1.80\n"
+                                        "23002,Bois-Clair,23,75,500,46.20,2.05\n"
+                                        "75056,Paris-Test,75,11,3000,48.856,2.343\n";
 /* 75101 and 75102 are Paris's arrondissements; 23999 a former commune. */
 static const char *const apl_csv = "code,population,apl_65\n"
                                    "23001,1000,2.0\n"
@@ -71,11 +70,11 @@ static void settings_name_each_file(void **state)
     unsetenv("VIGIE_DATA_DIR");
     struct dataset_settings s;
     verr e;
-    assert_int_equal(settings((const char *const[]){"territory.data_dir", "/data",
-                                                    "territory.doctors", "/elsewhere/d.csv",
-                                                    "territory.api_max_sites", "7", NULL},
-                              &s, &e),
-                     0);
+    assert_int_equal(
+        settings((const char *const[]){"territory.data_dir", "/data", "territory.doctors",
+                                       "/elsewhere/d.csv", "territory.api_max_sites", "7", NULL},
+                 &s, &e),
+        0);
     assert_string_equal(s.data_dir_origin, "territory.data_dir");
     assert_string_equal(s.files[DATASET_COMMUNES].path, "/data/communes.csv");
     assert_false(s.files[DATASET_COMMUNES].named);
@@ -98,10 +97,10 @@ static void settings_name_each_file(void **state)
     assert_string_equal(s.data_dir_origin, "default");
     config_free(c);
 
-    assert_int_equal(settings((const char *const[]){"territory.apl", "a.csv", "territory.supply",
-                                                    "s.csv", NULL},
-                              &s, &e),
-                     -1);
+    assert_int_equal(
+        settings((const char *const[]){"territory.apl", "a.csv", "territory.supply", "s.csv", NULL},
+                 &s, &e),
+        -1);
     assert_non_null(strstr(e.msg, "territory.apl and territory.supply"));
     assert_int_equal(settings((const char *const[]){"territory.api_max_pairs", "0", NULL}, &s, &e),
                      -1);
