@@ -213,6 +213,7 @@ static bool parse_apl_area(struct http_request *r, const struct dataset_data *da
                 {"territory", DESERTS_TERRITORY}};
     memset(area, 0, sizeof *area);
     area->level = DESERTS_FRANCE;
+    snprintf(area->name, sizeof area->name, "France");
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         const char *v = http_query(r, keys[k].name);
         if (!v) continue;
