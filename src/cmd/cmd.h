@@ -32,6 +32,11 @@ int cmd_territory(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 
+/* --clock-speed N and --clock-anchor TIME (demonstrations: an accelerated clock shared by
+ * the server and the simulator's feed). Either may be NULL. Returns 0, or a usage error
+ * status after printing it. */
+int cmd_set_clock(const char *cmd, const char *speed, const char *anchor);
+
 #define CMD_EXIT_OK 0
 #define CMD_EXIT_FAILURE 1
 #define CMD_EXIT_USAGE 2

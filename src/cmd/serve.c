@@ -32,6 +32,10 @@ static void usage(FILE *out)
             "  --threads N          HTTP threads (default: 2)\n"
             "  --web DIR            console files to serve (default: ../web beside the binary,\n"
             "                       then ../share/vigie/web, then the source tree's web/)\n"
+            "  --clock-speed N      demonstrations only: the platform's clock runs N times\n"
+            "                       faster than real time (escalations, late data, expiries)\n"
+            "  --clock-anchor TIME  the instant at which that clock equals real time (default:\n"
+            "                       start-up); give the same to `vigie sim feed`\n"
             "  -h, --help           this help\n\n"
             "Stops cleanly on SIGINT or SIGTERM, after committing what it acknowledged.\n");
 }
@@ -42,9 +46,12 @@ int cmd_serve(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},     {"listen", required_argument, NULL, 'l'},
         {"config", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
         {"web", required_argument, NULL, 'w'},    {"help", no_argument, NULL, 'h'},
+        {"clock-speed", required_argument, NULL, 'S'},
+        {"clock-anchor", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *listen = NULL, *config_path = NULL, *web = NULL;
+    const char *clock_speed = NULL, *clock_anchor = NULL;
     int threads = 0;
     int c;
     optind = 1;
@@ -55,11 +62,15 @@ int cmd_serve(int argc, char **argv)
         case 'c': config_path = optarg; break;
         case 't': threads = atoi(optarg); break;
         case 'w': web = optarg; break;
+        case 'S': clock_speed = optarg; break;
+        case 'A': clock_anchor = optarg; break;
         case 'h': usage(stdout); return CMD_EXIT_OK;
         default: return cmd_usage_error("serve", "unknown option");
         }
     }
     if (optind < argc) return cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    int clock_status = cmd_set_clock("serve", clock_speed, clock_anchor);
+    if (clock_status) return clock_status;
 
     verr e;
     config *cfg = config_path ? config_load(config_path, &e) : config_new();

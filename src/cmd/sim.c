@@ -404,6 +404,9 @@ static const char feed_usage[] =
     "  --speed N|max          simulated time per wall-clock time: 1 real time, 60 an hour a\n"
     "                         minute (default), max as fast as the server answers\n"
     "  --backfill DURATION    send the first DURATION of clinical time at once (e.g. 2d)\n"
+    "  --clock-speed N        with a server run with the same --clock-speed and\n"
+    "  --clock-anchor TIME    --clock-anchor (a demonstration's accelerated clock): keep to\n"
+    "                         its clock when deciding what is in the future\n"
     "  --quiet                no progress on standard error\n"
     "  -h, --help             this help\n"
     "\n"
@@ -486,7 +489,9 @@ static int run_feed(int argc, char **argv)
     const char *cmd = "sim feed";
     struct sim_feed_options opt = {.speed = 60, .log = stderr, .stop = &feed_stop};
     const char *programme = NULL, *signals = NULL;
-    enum { O_URL = 256, O_PROGRAMME, O_SIGNALS, O_KEYS, O_SPEED, O_BACKFILL, O_QUIET };
+    enum { O_URL = 256, O_PROGRAMME, O_SIGNALS, O_KEYS, O_SPEED, O_BACKFILL, O_QUIET,
+           O_CLOCK_SPEED, O_CLOCK_ANCHOR };
+    const char *clock_speed = NULL, *clock_anchor = NULL;
     static const struct option options[] = {
         {"url", required_argument, NULL, O_URL},
         {"programme", required_argument, NULL, O_PROGRAMME},
@@ -495,6 +500,8 @@ static int run_feed(int argc, char **argv)
         {"speed", required_argument, NULL, O_SPEED},
         {"backfill", required_argument, NULL, O_BACKFILL},
         {"quiet", no_argument, NULL, O_QUIET},
+        {"clock-speed", required_argument, NULL, O_CLOCK_SPEED},
+        {"clock-anchor", required_argument, NULL, O_CLOCK_ANCHOR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -506,6 +513,12 @@ static int run_feed(int argc, char **argv)
         case 'h':
             fputs(feed_usage, stdout);
             return CMD_EXIT_OK;
+        case O_CLOCK_SPEED:
+            clock_speed = optarg;
+            break;
+        case O_CLOCK_ANCHOR:
+            clock_anchor = optarg;
+            break;
         case O_URL:
             opt.url = optarg;
             break;
@@ -544,6 +557,8 @@ static int run_feed(int argc, char **argv)
     if (optind < argc) return cmd_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!opt.url || !programme || !signals)
         return cmd_usage_error(cmd, "--url, --programme and --signals are required");
+    int clock_status = cmd_set_clock(cmd, clock_speed, clock_anchor);
+    if (clock_status) return clock_status;
     FILE *p = fopen(programme, "r");
     if (!p) return cmd_fail(cmd, "%s: %s", programme, strerror(errno));
     FILE *in = strcmp(signals, "-") ? fopen(signals, "r") : stdin;
