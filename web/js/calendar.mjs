@@ -31,13 +31,15 @@ export function rotationCalendar(plan, names) {
   const nameOf = (id) => (names.get(id) ? `${names.get(id)} (${id})` : id);
 
   const ticks = [];
-  for (let d = first; d <= last; d++) {
-    const date = new Date(d * DAY_MS);
-    if (d !== first && date.getUTCDate() !== 1) continue;
+  const monthStarts = [];
+  for (let d = first; d <= last; d++) if (d === first || new Date(d * DAY_MS).getUTCDate() === 1) monthStarts.push(d);
+  monthStarts.forEach((d, i) => {
+    // the horizon's first day is labelled only when its month has room before the next
+    const room = (i + 1 < monthStarts.length ? x(monthStarts[i + 1]) : W) - x(d);
     ticks.push(svg('g', { class: 'cal-tick' },
       svg('line', { x1: x(d), x2: x(d), y1: HEAD - 8, y2: height }),
-      svg('text', { x: x(d) + 3, y: HEAD - 14 }, monthText(d))));
-  }
+      room > 70 ? svg('text', { x: x(d) + 3, y: HEAD - 14 }, monthText(d)) : null));
+  });
   const rows = teams.map((team, k) => {
     const y = HEAD + k * ROW;
     const windows = (team.windows || []).map((w) => {
@@ -51,7 +53,8 @@ export function rotationCalendar(plan, names) {
       const text = `${team.id} · ${nameOf(s.territory)} · ${dateText(s.start)} → ${dateText(s.end)} (${t('diag.days', { n: s.days })})`;
       return svg('g', { class: `cal-stay terr-${(territoryIndex.get(s.territory) || 0) % PALETTE}`, 'data-territory': s.territory },
         svg('rect', { x: x(a), y: y + 7, width: w, height: ROW - 14, rx: 3 }),
-        w > 28 ? svg('text', { x: x(a) + 4, y: y + ROW / 2 + 4 }, s.territory) : null,
+        // the name when it fits (about 7 units a character at 12 px), else the tooltip and tables
+        w > s.territory.length * 7 + 8 ? svg('text', { x: x(a) + 4, y: y + ROW / 2 + 4 }, s.territory) : null,
         svg('title', {}, text));
     });
     return svg('g', { class: 'cal-row', 'data-team': team.id },
