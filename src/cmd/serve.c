@@ -5,7 +5,9 @@
 #include "core/log.h"
 #include "http/server.h"
 #include "http/stream.h"
+#include "http/web_root.h" /* VIGIE_SOURCE_ROOT: where ../shared/data may be */
 #include "platform/platform.h"
+#include "territory/dataset.h"
 
 #include <sys/resource.h>
 
@@ -105,15 +107,29 @@ int cmd_serve(int argc, char **argv)
     struct auth_throttle_policy policy;
     int64_t session_ttl_ms;
     struct stream_hub *app_hub = NULL;
+    dataset *data = NULL;
+    struct dataset_settings data_settings;
+    /* The team's data pack beside the working directory or the source tree (docs/territory.md) */
+    static const char *const data_dirs[] = {"../shared/data", VIGIE_SOURCE_ROOT "/../shared/data",
+                                            NULL};
     app_hub = stream_hub_new();
     struct platform_publisher publisher = {stream_hub_publish, stream_hub_heartbeat, app_hub};
     struct platform *p = platform_open(db, cfg, &publisher, &e);
     if (!p || auth_throttle_policy_read(cfg, &policy, &e) < 0 ||
         config_get_duration(cfg, "auth.session_ttl", "12h", &session_ttl_ms, &e) < 0 ||
+        dataset_settings_read(cfg, data_dirs, &data_settings, &e) < 0 ||
         config_check_unused(cfg, &e) < 0) {
         cmd_fail("serve", "%s", e.msg);
         goto done;
     }
+    /* Read on first use (docs/territory.md), so a server that never diagnoses pays nothing. */
+    data = dataset_new(&data_settings);
+    if (data_settings.data_dir[0])
+        log_info("serve: territory data from %s (%s)", data_settings.data_dir,
+                 data_settings.data_dir_origin);
+    else if (!data_settings.files[DATASET_COMMUNES].named)
+        log_warn("serve: no territory data (set territory.data_dir): the diagnosis API "
+                 "answers 503");
     /* 64k accounts and addresses: 2 MiB, bounded whatever the attack */
     throttle = auth_throttle_new(&policy, 65536);
     struct http_app app = {
@@ -129,6 +145,7 @@ int cmd_serve(int argc, char **argv)
         .registry = p->registry,
         .throttle = throttle,
         .session_ttl_ms = session_ttl_ms,
+        .dataset = data,
     };
     /* One descriptor per live stream: raise the soft limit to the hard one. */
     struct rlimit nofile;
@@ -165,6 +182,7 @@ done:
     stream_hub_free(app_hub);
     platform_close(p);
     auth_throttle_free(throttle);
+    dataset_free(data);
     config_free(cfg);
     return status;
 }
