@@ -56,8 +56,28 @@ int fhir_outcome_write(const struct fhir_outcome *oo, buf *out);
 
 /* ---- JSON ------------------------------------------------------------------------------ */
 
-/* Parses one JSON document: strict (duplicate keys and invalid UTF-8 rejected), at most
- * FHIR_MAX_DEPTH deep. On failure returns NULL with an issue giving line and column. */
+enum fhir_json_error_kind {
+    FHIR_JSON_OK,
+    FHIR_JSON_SYNTAX,    /* malformed JSON */
+    FHIR_JSON_EOF,       /* the text ends too early */
+    FHIR_JSON_UTF8,      /* invalid UTF-8 */
+    FHIR_JSON_DUPLICATE, /* a key twice in one object */
+    FHIR_JSON_DEPTH,     /* nested too deep */
+    FHIR_JSON_TOP,       /* not an object or an array */
+};
+
+struct fhir_json_error {
+    enum fhir_json_error_kind kind;
+    int line, column; /* from 1, columns in characters */
+    char text[160];
+};
+
+/* Parses one JSON text (jsonparse.c) into jansson values: an object or array, nothing after
+ * it, accepting exactly what json_loadb(JSON_REJECT_DUPLICATES) accepts, and at most
+ * max_depth objects and arrays deep. NULL on failure, with *err filled in. */
+json_t *fhir_json_load(const char *text, size_t n, int max_depth, struct fhir_json_error *err);
+/* fhir_json_load at FHIR_MAX_DEPTH; on failure NULL with an issue giving what, line and
+ * column ("malformed JSON at line 2, column 12: ..."). */
 json_t *fhir_json_parse(const char *text, size_t n, struct fhir_outcome *oo);
 /* Checks that `json` is an object with "resourceType" equal to `type` (or any type when
  * `type` is NULL); returns the resourceType or NULL with an issue. */

@@ -4,60 +4,26 @@
 #include <ctype.h>
 #include <string.h>
 
-static size_t json_depth(json_t *j, size_t limit)
-{
-    size_t deepest = 0;
-    if (limit == 0) return 1;
-    if (json_is_object(j)) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(j, key, v)
-        {
-            size_t d = json_depth(v, limit - 1);
-            if (d > deepest) deepest = d;
-            if (deepest >= limit) break;
-        }
-        return deepest + 1;
-    }
-    if (json_is_array(j)) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(j, i, v)
-        {
-            size_t d = json_depth(v, limit - 1);
-            if (d > deepest) deepest = d;
-            if (deepest >= limit) break;
-        }
-        return deepest + 1;
-    }
-    return 0;
-}
-
 json_t *fhir_json_parse(const char *text, size_t n, struct fhir_outcome *oo)
 {
-    json_error_t err;
-    json_t *j = json_loadb(text, n, JSON_REJECT_DUPLICATES, &err);
-    if (!j) {
-        const char *what = "malformed JSON";
-        switch (json_error_code(&err)) {
-        case json_error_invalid_utf8: what = "invalid UTF-8"; break;
-        case json_error_duplicate_key: what = "duplicate key"; break;
-        case json_error_premature_end_of_input: what = "JSON ends too early"; break;
-        case json_error_wrong_type: what = "not a JSON object or array"; break;
-        case json_error_item_not_found: break;
-        default: break;
-        }
+    struct fhir_json_error err;
+    json_t *j = fhir_json_load(text, n, FHIR_MAX_DEPTH, &err);
+    if (j) return j;
+    if (err.kind == FHIR_JSON_DEPTH) {
         fhir_outcome_add(oo, FHIR_ERROR, 400, "structure", NULL,
-                         "%s at line %d, column %d: %s", what, err.line, err.column, err.text);
+                         "JSON nested deeper than %d levels (line %d, column %d)",
+                         FHIR_MAX_DEPTH, err.line, err.column);
         return NULL;
     }
-    if (json_depth(j, FHIR_MAX_DEPTH + 1) > FHIR_MAX_DEPTH) {
-        json_decref(j);
-        fhir_outcome_add(oo, FHIR_ERROR, 400, "structure", NULL,
-                         "JSON nested deeper than %d levels", FHIR_MAX_DEPTH);
-        return NULL;
-    }
-    return j;
+    static const char *const what[] = {
+        [FHIR_JSON_OK] = "malformed JSON",        [FHIR_JSON_SYNTAX] = "malformed JSON",
+        [FHIR_JSON_EOF] = "JSON ends too early",  [FHIR_JSON_UTF8] = "invalid UTF-8",
+        [FHIR_JSON_DUPLICATE] = "duplicate key",  [FHIR_JSON_DEPTH] = "JSON nested too deep",
+        [FHIR_JSON_TOP] = "malformed JSON",
+    };
+    fhir_outcome_add(oo, FHIR_ERROR, 400, "structure", NULL, "%s at line %d, column %d: %s",
+                     what[err.kind], err.line, err.column, err.text);
+    return NULL;
 }
 
 const char *fhir_resource_type(json_t *json, const char *type, struct fhir_outcome *oo)

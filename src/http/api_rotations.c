@@ -255,9 +255,10 @@ static bool teams_from_body(struct http_request *r, json_t *list, struct rotatio
                 http_respond_error(r, 422, wf, "%s ends before it starts", wf);
                 ok = false;
             }
+            if (!ok) break;
             report_format_date(first, from);
             report_format_date(last, to);
-            if (ok) buf_printf(&csv, "%s,%s,%s,%s\n", id, buf_cstr(&skills), from, to);
+            buf_printf(&csv, "%s,%s,%s,%s\n", id, buf_cstr(&skills), from, to);
         }
         buf_free(&skills);
         if (!ok) break;
