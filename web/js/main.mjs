@@ -216,8 +216,10 @@ function boot() {
   $('#skip').addEventListener('click', () => { const target = main.querySelector('h1') || main; target.focus(); });
   window.addEventListener('hashchange', route);
   document.addEventListener('keydown', onKey);
-  // any click may unlock the sound (browsers need a gesture)
-  document.addEventListener('pointerdown', () => unlockSound(), { once: true });
+  // any click may unlock the sound (browsers need a gesture); on the click rather than the
+  // pointer going down: the sound button's new text may reflow the header, and a button
+  // moving away between press and release would lose the click
+  document.addEventListener('click', () => unlockSound(), { once: true, capture: true });
   onLangChange(() => { translatePage(); if (me()) route(); else renderLogin(); refreshNotices(); });
   onExpired(() => { live.stop(); acknowledge(); setTitleCount(0); if (view && view.dispose) view.dispose(); view = null; renderLogin(t('login.expired')); });
   setInterval(() => tickDeadlines(document), 1000);
