@@ -227,37 +227,64 @@ struct frailty_screening {
     unsigned positive_mask;
 };
 
+/* A patient enrolled in the territory now. Those aged FRAILTY_MIN_AGE or more and never
+ * screened are due too: the list of screenings alone cannot name them. */
+struct frailty_enrolled {
+    const char *patient_id;
+    int64_t birth_date_ms; /* FRAILTY_NO_BIRTH_DATE when unknown (never due: age unknown) */
+    int64_t start_day;     /* civil day the enrolment started */
+};
+
+/* Due date of the first screening of a patient never screened: the enrolment's start, or
+ * the day they turn FRAILTY_MIN_AGE when that is later. Returns false (nothing due) when
+ * the birth date is unknown or the patient is younger than FRAILTY_MIN_AGE at now_ms. */
+bool frailty_first_due_day(int64_t birth_date_ms, int64_t start_day, int64_t now_ms,
+                           int64_t *due_day);
+
+/* The population of a territory: its screenings and its enrolled patients (either list
+ * may be empty; an enrolled patient with a screening counts by the screening). */
+struct frailty_population {
+    const struct frailty_screening *screenings;
+    size_t screening_count;
+    const struct frailty_enrolled *enrolled;
+    size_t enrolled_count;
+};
+
 struct frailty_figures {
     int64_t as_of_day;
     size_t screenings;                     /* rows given */
     size_t screened;                       /* distinct patients */
     size_t positive_any;                   /* patients whose latest screening is positive */
     size_t positive[FRAILTY_DOMAIN_COUNT]; /* ... by domain */
-    size_t overdue;                        /* patients whose next screening is overdue */
+    size_t never_screened;                 /* enrolled, 60 or more, no screening */
+    size_t overdue;                        /* next (or first) screening overdue */
 };
 
-void frailty_figures_compute(const struct frailty_screening *list, size_t count, int64_t now_ms,
+void frailty_figures_compute(const struct frailty_population *population, int64_t now_ms,
                              struct frailty_figures *out);
 /* {"territory":"t1","as_of":"2026-03-04","screenings":3,"screened":2,"positive_any":1,
- *  "positive":{"cognition":0,...},"overdue":1} */
+ *  "positive":{"cognition":0,...},"never_screened":1,"overdue":1} */
 int frailty_figures_write_json(const struct frailty_figures *figures, const char *territory,
                                buf *out);
 
 struct frailty_worklist_entry {
-    const char *patient_id; /* points into the list given */
+    const char *patient_id; /* points into the population given */
+    bool never_screened;    /* due from the enrolment: last_day and last_positive unset */
     int64_t last_day;       /* latest screening */
     unsigned last_positive; /* its positive domains */
     int64_t due_day;
     int64_t days_overdue; /* > 0 */
 };
 
-/* Patients whose next screening is overdue at now_ms, most overdue first (then by id).
- * `out` has room for `count` entries; returns how many were written. */
-size_t frailty_worklist(const struct frailty_screening *list, size_t count, int64_t now_ms,
+/* Patients whose next screening, or first one for the never screened, is overdue at now_ms,
+ * most overdue first (then by id). `out` has room for screening_count + enrolled_count
+ * entries; returns how many were written. */
+size_t frailty_worklist(const struct frailty_population *population, int64_t now_ms,
                         struct frailty_worklist_entry *out);
 /* {"territory":"t1","as_of":"2026-03-04","overdue":[{"patient":"Patient/p1",
- *  "last_screened":"2025-08-01","last_positive":["mobility"],"due":"2025-12-01",
- *  "days_overdue":93},...]} */
+ *  "never_screened":false,"last_screened":"2025-08-01","last_positive":["mobility"],
+ *  "due":"2025-12-01","days_overdue":93},{"patient":"Patient/p2","never_screened":true,
+ *  "last_screened":null,"last_positive":[],"due":"2026-01-10","days_overdue":53}]} */
 int frailty_worklist_write_json(const struct frailty_worklist_entry *entries, size_t count,
                                 const char *territory, int64_t now_ms, buf *out);
 

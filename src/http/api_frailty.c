@@ -1,17 +1,24 @@
 /* Frailty screening figures and follow-up: GET /api/frailty/worklist, /api/frailty/figures
- * (per territory) and GET /api/frailty/patients/{id} (latest result and decline). */
+ * (per territory, over its screenings and its open enrolments: the never screened aged 60
+ * and over are due from their enrolment start) and GET /api/frailty/patients/{id} (latest
+ * result, decline, and the case it opened). */
 #include "http/http_int.h"
 #include "core/instant.h"
 #include "core/mem.h"
+#include "cases/cases.h"
 #include "frailty/frailty.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Every current screening of a territory, scored again from its stored text. */
+/* Every current screening of a territory, scored again from its stored text, and its open
+ * enrolments. */
 struct screenings {
     struct frailty_screening *list;
     size_t count, cap;
+    struct frailty_enrolled *enrolled;
+    int64_t *enrolled_keys; /* patient key of each enrolled[i], for its birth date */
+    size_t enrolled_count, enrolled_cap;
     arena ids;
     struct http_request *audited; /* lists naming patients: each one checked and recorded */
     const char *territory;
@@ -59,8 +66,27 @@ static const char *territory_of(struct http_request *r)
     return territory;
 }
 
+static int add_enrolled(void *arg, const struct store_enrolment *en)
+{
+    struct screenings *sc = arg;
+    if (sc->audited && !http_may_patient_in(sc->audited, en->patient, sc->territory, ACCESS_READ))
+        return 0;
+    if (sc->enrolled_count == sc->enrolled_cap) {
+        sc->enrolled_cap = sc->enrolled_cap ? sc->enrolled_cap * 2 : 64;
+        sc->enrolled = xrealloc(sc->enrolled, sc->enrolled_cap * sizeof *sc->enrolled);
+        sc->enrolled_keys =
+            xrealloc(sc->enrolled_keys, sc->enrolled_cap * sizeof *sc->enrolled_keys);
+    }
+    sc->enrolled_keys[sc->enrolled_count] = en->patient_key;
+    sc->enrolled[sc->enrolled_count++] = (struct frailty_enrolled){
+        arena_strdup(&sc->ids, en->patient), FRAILTY_NO_BIRTH_DATE, frailty_day_of(en->start_ms)};
+    return 0;
+}
+
+/* The territory's screenings and enrolments; `names` when the answer names patients (each
+ * one is then an access decision, recorded). */
 static bool load_screenings(struct http_request *r, const char *territory, bool names,
-                            struct screenings *sc)
+                            int64_t now_ms, struct screenings *sc)
 {
     memset(sc, 0, sizeof *sc);
     sc->audited = names ? r : NULL;
@@ -68,28 +94,44 @@ static bool load_screenings(struct http_request *r, const char *territory, bool 
     arena_init(&sc->ids, 64 * 1024);
     store *s = http_reader(r);
     verr e;
-    if (!s || store_resources_of_territory(s, territory, "QuestionnaireResponse", add_screening,
-                                           sc, &e) < 0) {
+    bool ok = s &&
+              store_resources_of_territory(s, territory, "QuestionnaireResponse", add_screening, sc,
+                                           &e) == 0 &&
+              store_enrolment_each(s, territory, now_ms, add_enrolled, sc, &e) == 0;
+    /* birth dates once the enrolment scan is over (one statement at a time) */
+    for (size_t i = 0; ok && i < sc->enrolled_count; i++)
+        ok = store_patient_birth_date(s, sc->enrolled_keys[i], &sc->enrolled[i].birth_date_ms,
+                                      &e) >= 0;
+    if (!ok) {
         http_respond_error(r, 503, NULL, "the database is unavailable");
         return false;
     }
     return true;
 }
 
+static struct frailty_population population_of(const struct screenings *sc)
+{
+    return (struct frailty_population){sc->list, sc->count, sc->enrolled, sc->enrolled_count};
+}
+
 static void free_screenings(struct screenings *sc)
 {
     free(sc->list);
+    free(sc->enrolled);
+    free(sc->enrolled_keys);
     arena_free(&sc->ids);
 }
 
 void http_api_frailty_worklist(struct http_request *r)
 {
     const char *territory = territory_of(r);
-    struct screenings sc;
-    if (!territory || !load_screenings(r, territory, true, &sc)) return;
     int64_t now = instant_now_ms();
-    struct frailty_worklist_entry *entries = xcalloc(sc.count + 1, sizeof *entries);
-    size_t n = frailty_worklist(sc.list, sc.count, now, entries);
+    struct screenings sc;
+    if (!territory || !load_screenings(r, territory, true, now, &sc)) return;
+    struct frailty_population pop = population_of(&sc);
+    struct frailty_worklist_entry *entries =
+        xcalloc(sc.count + sc.enrolled_count + 1, sizeof *entries);
+    size_t n = frailty_worklist(&pop, now, entries);
     buf b;
     buf_init(&b, (size_t)64 << 20);
     frailty_worklist_write_json(entries, n, territory, now, &b);
@@ -101,10 +143,12 @@ void http_api_frailty_worklist(struct http_request *r)
 void http_api_frailty_figures(struct http_request *r)
 {
     const char *territory = territory_of(r);
+    int64_t now = instant_now_ms();
     struct screenings sc;
-    if (!territory || !load_screenings(r, territory, false, &sc)) return;
+    if (!territory || !load_screenings(r, territory, false, now, &sc)) return;
+    struct frailty_population pop = population_of(&sc);
     struct frailty_figures figures;
-    frailty_figures_compute(sc.list, sc.count, instant_now_ms(), &figures);
+    frailty_figures_compute(&pop, now, &figures);
     buf b;
     buf_init(&b, 1 << 20);
     frailty_figures_write_json(&figures, territory, &b);
@@ -116,6 +160,7 @@ struct patient_results {
     int64_t birth_ms;
     bool have_current, have_previous;
     struct frailty_result current, previous;
+    int64_t current_authored_ms; /* the clinical time of the current one's event */
 };
 
 static int keep_latest(void *arg, const char *json, size_t len)
@@ -134,6 +179,7 @@ static int keep_latest(void *arg, const char *json, size_t len)
                 pr->have_previous = true;
             }
             pr->current = result;
+            pr->current_authored_ms = response.authored_ms;
             pr->have_current = true;
         } else if (!pr->have_previous || result.screened_day >= pr->previous.screened_day) {
             pr->previous = result;
@@ -143,6 +189,58 @@ static int keep_latest(void *arg, const char *json, size_t len)
     json_decref(j);
     fhir_outcome_free(&oo);
     return 0;
+}
+
+/* Looks in a case for the event of the latest screening: rule frailty, at its authored
+ * time, not withdrawn. */
+struct screening_event {
+    int64_t at_ms;
+    bool found;
+};
+
+static int find_screening_event(void *arg, const struct store_case_item *item)
+{
+    struct screening_event *se = arg;
+    if (strcmp(item->kind, "event") != 0 || item->withdrawn) return 0;
+    json_t *ev = json_loads(item->text, 0, NULL);
+    const char *rule = json_string_value(json_object_get(ev, "rule"));
+    const char *at = json_string_value(json_object_get(ev, "at"));
+    int64_t at_ms;
+    verr e;
+    if (rule && at && !strcmp(rule, FRAILTY_RULE) &&
+        instant_parse(at, strlen(at), &at_ms, NULL, &e) == 0 && at_ms == se->at_ms)
+        se->found = true;
+    json_decref(ev);
+    return se->found ? 1 : 0;
+}
+
+/* The result JSON with "case": the patient's case not closed that holds the latest
+ * screening's event (a positive screening opened it or joined it), or null. */
+static void write_patient_result(store *s, int64_t key, const struct patient_results *pr,
+                                 const struct frailty_decline *decline, buf *out)
+{
+    buf result;
+    buf_init(&result, 1 << 20);
+    frailty_result_write_json(&pr->current, decline, &result);
+    json_t *j = json_loadb(result.data, result.len, 0, NULL);
+    buf_free(&result);
+    struct store_case c;
+    struct screening_event se = {.at_ms = pr->current_authored_ms};
+    verr e;
+    json_t *case_json = NULL;
+    if (frailty_needs_case(&pr->current) && store_case_of_patient(s, key, &c, &e) == 0 &&
+        store_case_items(s, c.id, find_screening_event, &se, &e) >= 0 && se.found) {
+        buf cb;
+        buf_init(&cb, 1 << 16);
+        if (cases_case_json(&c, instant_now_ms(), &cb) == 0)
+            case_json = json_loadb(cb.data, cb.len, 0, NULL);
+        buf_free(&cb);
+    }
+    json_object_set_new(j, "case", case_json ? case_json : json_null());
+    char *text = json_dumps(j, JSON_COMPACT);
+    buf_puts(out, text);
+    free(text);
+    json_decref(j);
 }
 
 void http_api_frailty_patient(struct http_request *r)
@@ -169,6 +267,6 @@ void http_api_frailty_patient(struct http_request *r)
     frailty_decline_compute(pr.have_previous ? &pr.previous : NULL, &pr.current, &decline);
     buf b;
     buf_init(&b, 1 << 20);
-    frailty_result_write_json(&pr.current, &decline, &b);
+    write_patient_result(s, key, &pr, &decline, &b);
     http_respond(r, 200, "application/json", &b);
 }

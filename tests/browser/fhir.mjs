@@ -49,3 +49,28 @@ export function quietWeek(patient, now) {
   }
   return out;
 }
+
+// An ICOPE step 1 screening (QuestionnaireResponse of icope-step1), every domain negative
+// unless `answers` says otherwise: {linkId: value} (null leaves the item out).
+export function screening(patient, authored, answers = {}) {
+  const base = {
+    'cognition.orientation-time': true, 'cognition.orientation-place': true, 'cognition.recall': 3,
+    'mobility.chair-rise-completed': true, 'mobility.chair-rise-seconds': 11,
+    'nutrition.weight-loss': false, 'nutrition.appetite-loss': false,
+    'vision.eye-problems': false,
+    'hearing.whisper-right': true, 'hearing.whisper-left': true,
+    'mood.feeling-down': false, 'mood.little-interest': false,
+    ...answers,
+  };
+  const value = (k, v) => (typeof v === 'boolean' ? { valueBoolean: v } : k === 'cognition.recall' ? { valueInteger: v } : { valueDecimal: v });
+  const groups = ['cognition', 'mobility', 'nutrition', 'vision', 'hearing', 'mood'];
+  return {
+    resourceType: 'QuestionnaireResponse', questionnaire: 'urn:vigie:questionnaire:icope-step1', status: 'completed',
+    subject: { reference: `Patient/${patient}` }, authored,
+    item: groups.map((g) => ({
+      linkId: g,
+      item: Object.entries(base).filter(([k, v]) => k.startsWith(`${g}.`) && v !== null)
+        .map(([k, v]) => ({ linkId: k, answer: [value(k, v)] })),
+    })),
+  };
+}

@@ -7,10 +7,13 @@ const SESSION_KEY = 'vigie.session';
 const expiredListeners = new Set();
 
 export class ApiError extends Error {
-  constructor(status, message, field) {
+  // issues: every error of an OperationOutcome, [{message, expression}] (a form marks each
+  // field named); the first one is the message and field.
+  constructor(status, message, field, issues) {
     super(message);
     this.status = status;
     this.field = field || null;
+    this.issues = issues || [];
   }
 }
 
@@ -54,7 +57,9 @@ function errorFrom(status, body) {
   if (body && body.error) return new ApiError(status, body.error.message, body.error.field);
   if (body && body.resourceType === 'OperationOutcome' && body.issue && body.issue.length) {
     const issue = body.issue.find((i) => i.severity === 'error' || i.severity === 'fatal') || body.issue[0];
-    return new ApiError(status, issue.diagnostics || issue.code, (issue.expression || [])[0]);
+    const issues = body.issue.filter((i) => i.severity === 'error' || i.severity === 'fatal')
+      .map((i) => ({ message: i.diagnostics || i.code, expression: (i.expression || [])[0] || null }));
+    return new ApiError(status, issue.diagnostics || issue.code, (issue.expression || [])[0], issues);
   }
   return new ApiError(status, `HTTP ${status}`);
 }

@@ -10,6 +10,7 @@ import { categoryBadge, deadlineEl, outcomeName, OUTCOMES, ruleName, stateText, 
 import { chartsSection } from './timeline.mjs';
 import { thresholdsSection } from './thresholds.mjs';
 import { acknowledge } from './notice.mjs';
+import { frailtyDetailLines } from './icope.mjs';
 
 export function errorText(e) {
   if (e instanceof ApiError) return e.status === 0 ? t('error.network') : e.message;
@@ -19,7 +20,8 @@ export function errorText(e) {
 function eventItem(item) {
   const ev = item.event || {};
   const sources = (ev.sources || []).join(', ');
-  const detail = ev.detail && typeof ev.detail === 'object'
+  const frailty = ev.rule === 'frailty' && ev.detail && typeof ev.detail === 'object';
+  const detail = ev.detail && typeof ev.detail === 'object' && !frailty
     ? Object.entries(ev.detail).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')
     : null;
   return h('li', { class: ['item', 'item-event', item.withdrawn && 'withdrawn'] },
@@ -35,6 +37,9 @@ function eventItem(item) {
       ? h('p', { class: 'item-meta' }, t('case.measured_at', { at: formatDateTime(ev.at) })) : null,
     ev.score !== undefined ? h('p', { class: 'item-meta' }, t('case.score', { score: ev.score })) : null,
     detail ? h('p', { class: 'item-meta' }, detail) : null,
+    // a screening's result in words, and the way to the patient's screening form
+    frailty ? h('ul', { class: 'item-meta frailty-detail' }, frailtyDetailLines(ev.detail).map((line) => h('li', {}, line))) : null,
+    frailty ? h('p', { class: 'item-meta' }, h('a', { href: `#/frailty/screen/${encodeURIComponent(String(ev.patient || '').replace(/^Patient\//, ''))}` }, t('frailty.open_form'))) : null,
     sources ? h('p', { class: 'item-meta' }, t('case.sources', { list: sources })) : null);
 }
 

@@ -53,3 +53,14 @@ export function typingIn(target) {
   if (!target || !target.closest) return false;
   return Boolean(target.closest('input, textarea, select, [contenteditable="true"]'));
 }
+
+// Moves the focus `delta` places among `elements` (lists navigated with the arrow keys:
+// from nowhere, down starts at the first and up at the last; ±1e9 for Home and End).
+// Returns true, the key being used.
+export function moveFocus(elements, delta) {
+  if (!elements.length) return true;
+  const i = elements.indexOf(document.activeElement);
+  const next = i < 0 ? (delta > 0 ? 0 : elements.length - 1) : Math.min(elements.length - 1, Math.max(0, i + delta));
+  elements[next].focus();
+  return true;
+}

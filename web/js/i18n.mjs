@@ -70,6 +70,14 @@ export function formatDay(value, withWeekday) {
   return new Intl.DateTimeFormat(locale(), options).format(new Date(value));
 }
 
+// A civil date of the server ("2026-03-04": a day, not an instant) in words, whatever the
+// browser's time zone.
+export function formatCivilDay(text) {
+  const d = new Date(`${text}T00:00:00Z`);
+  if (!text || Number.isNaN(d.getTime())) return '–';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+}
+
 export function formatNumber(value, digits = 1) {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
   return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(value);

@@ -13,6 +13,7 @@ import { renderTerritory } from './territory.mjs';
 import { renderProgramme } from './programme.mjs';
 import { renderReport } from './report.mjs';
 import { renderDiagnosis } from './diagnosis.mjs';
+import { renderFrailty } from './frailty.mjs';
 
 const THEME_KEY = 'vigie.theme';
 const main = $('#main');
@@ -20,14 +21,14 @@ let view = null;
 
 // Screens each role reaches, the first being its home.
 const SCREENS = {
-  coordinator: ['queue', 'territory', 'report', 'diagnosis'],
-  professional: ['queue', 'territory', 'report'],
-  planner: ['programme', 'diagnosis', 'territory'],
+  coordinator: ['queue', 'territory', 'frailty', 'report', 'diagnosis'],
+  professional: ['queue', 'territory', 'frailty', 'report'],
+  planner: ['programme', 'diagnosis', 'territory', 'frailty'],
   admin: ['programme', 'diagnosis'],
   caregiver: ['report'],
   gateway: [],
 };
-const SHORTCUTS = { q: 'queue', t: 'territory', p: 'programme', s: 'report', d: 'diagnosis' };
+const SHORTCUTS = { q: 'queue', t: 'territory', p: 'programme', s: 'report', d: 'diagnosis', f: 'frailty' };
 
 const clinical = (user) => user && (user.role === 'coordinator' || user.role === 'professional');
 
@@ -82,6 +83,7 @@ function showHelp() {
   const dialog = $('#help');
   const rows = [
     ['q', t('help.queue')], ['t', t('help.territory')], ['s', t('help.report')], ['p', t('help.programme')], ['d', t('help.diagnosis')],
+    ['f', t('help.frailty')], ['n', t('help.frailty_new')],
     ['↑ ↓ / j k', t('help.move')], ['Enter', t('help.open')], ['c', t('help.claim')], ['r', t('help.release')],
     ['x', t('help.close')], ['n', t('help.note')], ['7 / 3 / 9', t('help.period')], ['Esc', t('help.back')], ['?', t('help.help')],
   ];
@@ -167,6 +169,7 @@ function route() {
   else if (name === 'programme') view = renderProgramme(main, ctx);
   else if (name === 'report') view = renderReport(main, ctx);
   else if (name === 'diagnosis') view = renderDiagnosis(main, ctx);
+  else if (name === 'frailty') view = renderFrailty(main, ctx);
   document.body.dataset.screen = name;
   renderHeader();
 }
@@ -216,8 +219,10 @@ function boot() {
   $('#skip').addEventListener('click', () => { const target = main.querySelector('h1') || main; target.focus(); });
   window.addEventListener('hashchange', route);
   document.addEventListener('keydown', onKey);
-  // any click may unlock the sound (browsers need a gesture)
-  document.addEventListener('pointerdown', () => unlockSound(), { once: true });
+  // any click may unlock the sound (browsers need a gesture); on the click rather than the
+  // pointer going down: the sound button's new text may reflow the header, and a button
+  // moving away between press and release would lose the click
+  document.addEventListener('click', () => unlockSound(), { once: true, capture: true });
   onLangChange(() => { translatePage(); if (me()) route(); else renderLogin(); refreshNotices(); });
   onExpired(() => { live.stop(); acknowledge(); setTitleCount(0); if (view && view.dispose) view.dispose(); view = null; renderLogin(t('login.expired')); });
   setInterval(() => tickDeadlines(document), 1000);

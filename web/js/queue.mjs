@@ -3,7 +3,7 @@
 // (notice.mjs). Arrow keys (or j/k) move between cases, Enter opens one.
 
 import { me } from './api.mjs';
-import { h, mount } from './dom.mjs';
+import { h, mount, moveFocus } from './dom.mjs';
 import { formatDateTime, t } from './i18n.mjs';
 import { isLoaded, onChange, onConnection, queue } from './live.mjs';
 import { categoryBadge, deadlineEl, stateText } from './labels.mjs';
@@ -87,14 +87,7 @@ export function renderQueue(main, { status }) {
   render();
   main.querySelector('#queue-title').focus();
 
-  function move(delta) {
-    const links = [...list.querySelectorAll('.case-link')];
-    if (!links.length) return true;
-    const i = links.indexOf(document.activeElement);
-    const next = i < 0 ? (delta > 0 ? 0 : links.length - 1) : Math.min(links.length - 1, Math.max(0, i + delta));
-    links[next].focus();
-    return true;
-  }
+  const move = (delta) => moveFocus([...list.querySelectorAll('.case-link')], delta);
 
   return {
     onKey(event) {
