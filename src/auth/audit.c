@@ -189,6 +189,16 @@ int audit_log_flush(audit_log *log, store *s, verr *e)
 
 /* ---- Recording ------------------------------------------------------------------------------ */
 
+/* Copies s into a field of `size` bytes, cut to fit and NUL-terminated (snprintf's "%s"
+ * without its format parsing: this runs for every Observation of a bulk import). */
+static void copy_field(char *field, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > size - 1) n = size - 1;
+    memcpy(field, s, n);
+    field[n] = '\0';
+}
+
 static void fill_row(struct pending_row *row, const struct audit_actor *actor, const char *action,
                      const char *patient_id, bool allowed)
 {
@@ -198,17 +208,27 @@ static void fill_row(struct pending_row *row, const struct audit_actor *actor, c
     row->allowed = allowed;
     if (actor->who) {
         row->user_id = actor->who->user_id;
-        snprintf(row->username, sizeof row->username, "%s", actor->who->username);
-        snprintf(row->role, sizeof row->role, "%s", auth_role_name(actor->who->role));
+        copy_field(row->username, sizeof row->username, actor->who->username);
+        copy_field(row->role, sizeof row->role, auth_role_name(actor->who->role));
     } else {
-        snprintf(row->username, sizeof row->username, "%s", actor->name ? actor->name : "local");
-        snprintf(row->role, sizeof row->role, "%s", actor->role ? actor->role : "local");
+        copy_field(row->username, sizeof row->username, actor->name ? actor->name : "local");
+        copy_field(row->role, sizeof row->role, actor->role ? actor->role : "local");
     }
     const char *address = actor->address ? actor->address : actor->who ? actor->who->address : "";
-    snprintf(row->address, sizeof row->address, "%s", address);
-    snprintf(row->action, sizeof row->action, "%s", action);
-    snprintf(row->what, sizeof row->what, "%s", actor->what ? actor->what : "");
-    snprintf(row->patient, sizeof row->patient, "%s", patient_id ? patient_id : "");
+    copy_field(row->address, sizeof row->address, address);
+    copy_field(row->action, sizeof row->action, action);
+    copy_field(row->what, sizeof row->what, actor->what ? actor->what : "");
+    copy_field(row->patient, sizeof row->patient, patient_id ? patient_id : "");
+}
+
+/* Appends s and a '|' to the merge key at *n (cut at the key's size). */
+static void key_part(char *key, size_t size, size_t *n, const char *s)
+{
+    size_t len = strlen(s);
+    if (len > size - 1 - *n) len = size - 1 - *n;
+    memcpy(key + *n, s, len);
+    *n += len;
+    if (*n < size - 1) key[(*n)++] = '|';
 }
 
 /* Waits for room in the queue (lock held); false after AUDIT_WAIT_MS or when no writer. */
@@ -233,13 +253,17 @@ static bool record(audit_log *log, const struct audit_actor *actor, const char *
     const struct auth_principal *who = actor->who;
     const char *address = actor->address ? actor->address : who ? who->address : "";
     char key[600];
-    int n = snprintf(key, sizeof key, "%lld|%s|%s|%s|%s|%s|%s|%d",
-                     who ? (long long)who->user_id : 0,
-                     who ? who->username : actor->name ? actor->name : "",
-                     who ? "" : actor->role ? actor->role : "", address,
-                     actor->what ? actor->what : "", action, patient_id ? patient_id : "",
-                     allowed);
-    size_t key_len = (size_t)n < sizeof key ? (size_t)n : sizeof key - 1;
+    size_t key_len = 0;
+    char number[24];
+    snprintf(number, sizeof number, "%lld%c", who ? (long long)who->user_id : 0,
+             allowed ? '+' : '-');
+    key_part(key, sizeof key, &key_len, number);
+    key_part(key, sizeof key, &key_len, who ? who->username : actor->name ? actor->name : "");
+    key_part(key, sizeof key, &key_len, who ? "" : actor->role ? actor->role : "");
+    key_part(key, sizeof key, &key_len, address);
+    key_part(key, sizeof key, &key_len, actor->what ? actor->what : "");
+    key_part(key, sizeof key, &key_len, action);
+    key_part(key, sizeof key, &key_len, patient_id ? patient_id : "");
     pthread_mutex_lock(&log->lock);
     int64_t at;
     if (strmap_get(&log->index, key, key_len, &at)) {
