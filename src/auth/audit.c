@@ -69,6 +69,14 @@ static void nudge_locked(audit_log *log)
     log->nudged = writer_submit(log->w, &log->nudge) == 0;
 }
 
+void audit_log_nudge(audit_log *log)
+{
+    if (!log) return;
+    pthread_mutex_lock(&log->lock);
+    nudge_locked(log);
+    pthread_mutex_unlock(&log->lock);
+}
+
 static void nudge_done(struct writer_job *job, int status)
 {
     (void)status;

@@ -48,6 +48,9 @@ void audit_writer_hooks(audit_log *log, struct writer_hooks *hooks);
 /* The started writer to nudge when records wait and no transaction is under way; NULL when
  * it stops (records then wait for audit_log_flush). */
 void audit_log_attach(audit_log *log, writer *w);
+/* Hands what is queued to the writer now: for records made by the writer thread outside a
+ * transaction (after a commit), which no transaction under way will write. Any thread. */
+void audit_log_nudge(audit_log *log);
 /* Writes what is still queued in a transaction of its own (after the writer stopped, or
  * from a command without a writer). */
 int audit_log_flush(audit_log *log, store *s, verr *e);

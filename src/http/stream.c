@@ -16,6 +16,8 @@
 struct subscriber {
     struct stream_hub *hub;
     struct http_request *r;
+    audit_log *audit;
+    struct audit_actor actor; /* points into r, retained while subscribed */
     struct subscriber *prev, *next;
     bool linked;
     char **territories; /* NULL with all_territories */
@@ -88,6 +90,34 @@ static bool interested(const struct subscriber *s, const char *territory)
     return false;
 }
 
+/* The patient a queue change is about: the "patient" member that cases_case_json writes
+ * (ids are FHIR ids, never escaped); empty when the change names none. */
+static void event_patient(const char *data, char out[FHIR_MAX_ID + 1])
+{
+    static const char member[] = "\"patient\":\"";
+    const char *p = strstr(data, member);
+    size_t n = 0;
+    if (p)
+        for (p += sizeof member - 1; *p && *p != '"' && n < FHIR_MAX_ID; p++) out[n++] = *p;
+    out[n] = '\0';
+}
+
+/* Whether the subscriber may receive this change: its territory first, then the same
+ * patient-level rule as every read, recorded in the audit trail like a read of the queue
+ * (one merged row per user and patient). in_writer: called by the writer thread, which
+ * must not wait for room in the trail's queue (stream_hub_publish nudges it after). */
+static bool may_receive(struct subscriber *s, const char *territory, const char *data,
+                        bool in_writer)
+{
+    if (!interested(s, territory)) return false;
+    char patient[FHIR_MAX_ID + 1];
+    event_patient(data, patient);
+    if (!patient[0]) return true;
+    s->actor.in_writer = in_writer;
+    return audit_may_patient(s->audit, &s->actor, ACCESS_READ, patient,
+                             territory[0] ? territory : NULL);
+}
+
 static void format_event(buf *out, int64_t id, const char *kind, const char *data)
 {
     buf_printf(out, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)id, kind, data);
@@ -111,9 +141,14 @@ void stream_hub_publish(void *arg, int64_t feed_id, const char *territory, const
 {
     struct stream_hub *hub = arg;
     pthread_mutex_lock(&hub->lock);
-    for (struct subscriber *s = hub->head; s; s = s->next)
-        if (interested(s, territory)) deliver(s, feed_id, kind, data);
+    audit_log *audit = NULL;
+    for (struct subscriber *s = hub->head; s; s = s->next) {
+        if (may_receive(s, territory, data, true)) deliver(s, feed_id, kind, data);
+        audit = s->audit;
+    }
     pthread_mutex_unlock(&hub->lock);
+    /* Published after a commit: no transaction under way writes those records. */
+    audit_log_nudge(audit);
 }
 
 void stream_hub_heartbeat(void *arg)
@@ -182,7 +217,7 @@ static int backfill_one(void *arg, int64_t id, const char *territory, const char
                         const char *data)
 {
     struct subscriber *s = arg;
-    if (interested(s, territory)) format_event(&s->pending, id, kind, data);
+    if (may_receive(s, territory, data, false)) format_event(&s->pending, id, kind, data);
     s->backfill_max = id;
     return s->pending.len > STREAM_MAX_PENDING ? 1 : 0;
 }
@@ -206,6 +241,8 @@ void http_api_stream(struct http_request *r)
     struct subscriber *s = xcalloc(1, sizeof *s);
     s->hub = hub;
     s->r = r;
+    s->audit = app->audit;
+    s->actor = http_actor(r);
     s->all_territories = who->role == ROLE_ADMIN;
     s->territory_count = who->territory_count;
     s->territories = xcalloc(who->territory_count + 1, sizeof *s->territories);

@@ -139,6 +139,18 @@ static void read_stream(const char *token, const char *last_id, long ms, buf *ou
     buf_free(&sr.text);
 }
 
+struct live_read {
+    const char *token;
+    buf text;
+};
+
+static void *live_reader(void *arg)
+{
+    struct live_read *lr = arg;
+    read_stream(lr->token, NULL, 2500, &lr->text);
+    return NULL;
+}
+
 static int count_lines(const char *text, const char *prefix)
 {
     int n = 0;
@@ -154,7 +166,7 @@ int main(int argc, char **argv)
         printf("1..1\nnot ok 1 - server start\n");
         return 1;
     }
-    printf("1..8\n");
+    printf("1..9\n");
     const char *nurse = e2e_token("nurse1"), *coord = e2e_token("coord1"),
                *coord2 = e2e_token("coord2");
 
@@ -291,6 +303,32 @@ int main(int argc, char **argv)
     buf_init(&s3, 1 << 24);
     read_stream(coord2, "0", 500, &s3);
     report(!strstr(buf_cstr(&s3), "\"territory\":\"T01\""), "T02's stream carries nothing of T01");
+
+    /* 4b. A change delivered live is a read of the patient's data: it is in the audit trail. */
+    const char *streamed = "SELECT coalesce(sum(count), 0) FROM audit WHERE username = 'coord1' "
+                           "AND what LIKE 'GET /api/stream%' AND patient = 'p-003' AND allowed = 1";
+    int audited_before = sql_int(streamed);
+    struct live_read lr = {.token = coord};
+    buf_init(&lr.text, 1 << 24);
+    pthread_t reader;
+    pthread_create(&reader, NULL, live_reader, &lr);
+    usleep(400 * 1000); /* subscribed */
+    iso(time(NULL), now);
+    snprintf(body, sizeof body,
+             "{\"resourceType\":\"Observation\",\"status\":\"final\",\"subject\":{\"reference\":"
+             "\"Patient/p-003\"},\"effectiveDateTime\":\"%s\",\"code\":{\"coding\":[{\"system\":"
+             "\"http://loinc.org\",\"code\":\"2339-0\"}]},\"valueQuantity\":{\"value\":38,"
+             "\"code\":\"mg/dL\"}}",
+             now);
+    long live_posted = post("/fhir/Observation", nurse, body, NULL);
+    pthread_join(reader, NULL);
+    usleep(1500 * 1000); /* the writer's next tick writes the trail */
+    int audited_after = sql_int(streamed);
+    report(live_posted == 201 && strstr(buf_cstr(&lr.text), "\"patient\":\"p-003\"") &&
+               audited_after > audited_before,
+           "a change delivered live is audited as coord1 reading p-003 (%d -> %d)",
+           audited_before, audited_after);
+    buf_free(&lr.text);
 
     /* 5. Restart: nothing lost, nothing repeated. */
     int events_before = sql_int("SELECT count(*) FROM event");
