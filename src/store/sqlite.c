@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zstd.h>
 
 
@@ -72,6 +73,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct store {
+    enum store_engine engine; /* STORE_SQLITE; first, as in every connection (store_int.h) */
     sqlite3 *db;
     sqlite3_stmt *stmts[ST_COUNT];
     ZSTD_CCtx *zc;
@@ -181,6 +183,7 @@ static void sqlite_configure(void)
 
 store *store_open(const char *target, enum store_access access, verr *e)
 {
+    if (store_target_is_postgres(target)) return store_pg_open(target, access, e);
     static pthread_once_t configured = PTHREAD_ONCE_INIT;
     pthread_once(&configured, sqlite_configure);
     if (sodium_init() < 0) {
@@ -188,6 +191,7 @@ store *store_open(const char *target, enum store_access access, verr *e)
         return NULL;
     }
     store *s = xcalloc(1, sizeof *s);
+    s->engine = STORE_SQLITE;
     int flags = access == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                       : SQLITE_OPEN_READONLY;
     flags |= SQLITE_OPEN_NOMUTEX; /* one thread per connection at a time */
@@ -236,6 +240,7 @@ fail:
 void store_close(store *s)
 {
     if (!s) return;
+    PG_DISPATCH_VOID(close(s));
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);
     ZSTD_freeCCtx(s->zc);
@@ -247,11 +252,13 @@ void store_close(store *s)
 
 void store_manual_checkpoints(store *s)
 {
+    PG_DISPATCH_VOID(manual_checkpoints(s));
     sqlite3_wal_autocheckpoint(s->db, 0);
 }
 
 int store_checkpoint(store *s, verr *e)
 {
+    PG_DISPATCH(checkpoint(s, e));
     int log = 0, done = 0;
     if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) !=
         SQLITE_OK)
@@ -261,6 +268,7 @@ int store_checkpoint(store *s, verr *e)
 
 int store_schema_version(store *s)
 {
+    PG_DISPATCH(schema_version(s));
     sqlite3_stmt *st;
     int version = -1;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
@@ -272,37 +280,44 @@ int store_schema_version(store *s)
 
 int store_begin(store *s, verr *e)
 {
+    PG_DISPATCH(begin(s, e));
     return run(s, ST_BEGIN, e);
 }
 
 int store_commit(store *s, verr *e)
 {
+    PG_DISPATCH(commit(s, e));
     return run(s, ST_COMMIT, e);
 }
 
 void store_rollback(store *s)
 {
+    PG_DISPATCH_VOID(rollback(s));
     if (!sqlite3_get_autocommit(s->db)) run(s, ST_ROLLBACK, NULL);
 }
 
 int store_savepoint(store *s, verr *e)
 {
+    PG_DISPATCH(savepoint(s, e));
     return run(s, ST_SAVEPOINT, e);
 }
 
 int store_release(store *s, verr *e)
 {
+    PG_DISPATCH(release(s, e));
     return run(s, ST_RELEASE, e);
 }
 
 void store_rollback_savepoint(store *s)
 {
+    PG_DISPATCH_VOID(rollback_savepoint(s));
     /* ROLLBACK TO keeps the savepoint open; RELEASE then ends it. */
     if (run(s, ST_ROLLBACK_TO, NULL) == 0) run(s, ST_RELEASE, NULL);
 }
 
 int64_t store_max_seq(store *s)
 {
+    PG_DISPATCH(max_seq(s));
     sqlite3_stmt *st;
     int64_t max = 0;
     if (sqlite3_prepare_v2(s->db,
@@ -335,6 +350,7 @@ void store_hash(unsigned char out[STORE_HASH_SIZE], const void *const *parts,
 
 int store_log_append(store *s, struct store_log_entry *entry, verr *e)
 {
+    PG_DISPATCH(log_append(s, entry, e));
     size_t bound = ZSTD_compressBound(entry->raw_len);
     void *packed = xmalloc(bound);
     size_t packed_len =
@@ -369,6 +385,7 @@ int store_log_append(store *s, struct store_log_entry *entry, verr *e)
 
 int store_log_read(store *s, int64_t id, struct store_log_entry *out, buf *raw, verr *e)
 {
+    PG_DISPATCH(log_read(s, id, out, raw, e));
     sqlite3_stmt *st = stmt(s, ST_LOG_READ, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, id);
@@ -439,11 +456,13 @@ static int lookup_key(store *s, enum stmt_id id, const char *text, int64_t *key,
 
 int store_patient_key(store *s, const char *id, int64_t *key, verr *e)
 {
+    PG_DISPATCH(patient_key(s, id, key, e));
     return lookup_key(s, ST_PATIENT_FIND, id, key, e);
 }
 
 int store_patient_upsert(store *s, struct store_patient *p, bool *created, verr *e)
 {
+    PG_DISPATCH(patient_upsert(s, p, created, e));
     int64_t key;
     int found = store_patient_key(s, p->id, &key, e);
     if (found < 0) return -1;
@@ -501,6 +520,7 @@ int store_patient_upsert(store *s, struct store_patient *p, bool *created, verr 
 int store_patient_key_by_identifier(store *s, const char *system, const char *value,
                                     int64_t *key, char **id_out, verr *e)
 {
+    PG_DISPATCH(patient_key_by_identifier(s, system, value, key, id_out, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_BY_IDENT, e);
     if (!st) return -1;
     bind_text(st, 1, system ? system : "");
@@ -540,6 +560,7 @@ int read_resource_row(store *s, sqlite3_stmt *st, buf *resource, int64_t *key, v
 
 int store_patient_read(store *s, const char *id, buf *resource, int64_t *key, verr *e)
 {
+    PG_DISPATCH(patient_read(s, id, resource, key, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_READ, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -548,6 +569,7 @@ int store_patient_read(store *s, const char *id, buf *resource, int64_t *key, ve
 
 int store_patient_info(store *s, const char *id, int64_t *key, char territory[64], verr *e)
 {
+    PG_DISPATCH(patient_info(s, id, key, territory, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_INFO, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -564,6 +586,7 @@ int store_patient_info(store *s, const char *id, int64_t *key, char territory[64
 
 int store_patient_birth_date(store *s, int64_t key, int64_t *birth_ms, verr *e)
 {
+    PG_DISPATCH(patient_birth_date(s, key, birth_ms, e));
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT birth_date FROM patient WHERE key = ?", -1, &st, NULL) !=
         SQLITE_OK)
@@ -578,6 +601,7 @@ int store_patient_birth_date(store *s, int64_t key, int64_t *birth_ms, verr *e)
 
 int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64], verr *e)
 {
+    PG_DISPATCH(patient_by_key(s, key, id, territory, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_BY_KEY, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, key);
@@ -594,6 +618,7 @@ int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64],
 
 int store_patient_set_territory(store *s, int64_t key, const char *territory, verr *e)
 {
+    PG_DISPATCH(patient_set_territory(s, key, territory, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_SET_TERRITORY, e);
     if (!st) return -1;
     bind_text(st, 1, territory);
@@ -608,6 +633,7 @@ int store_patient_each(store *s,
                        int (*fn)(void *arg, int64_t key, const char *id, const char *territory),
                        void *arg, verr *e)
 {
+    PG_DISPATCH(patient_each(s, fn, arg, e));
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT key, id, territory FROM patient ORDER BY key", -1, &st,
                            NULL) != SQLITE_OK)
@@ -630,4 +656,52 @@ int store_patient_each(store *s,
 sqlite3 *store_sqlite_db(store *s)
 {
     return s->db;
+}
+
+/* ---- Engines and nodes: one process owns a SQLite database ------------------------------ */
+
+enum store_engine store_engine_of(const store *s)
+{
+    return ((const struct store_head *)s)->engine;
+}
+
+bool store_target_is_postgres(const char *target)
+{
+    return !strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11);
+}
+
+void store_target_redacted(const char *target, char *out, size_t n)
+{
+    /* scheme://user:password@host...: the password goes */
+    const char *scheme = strstr(target, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (!store_target_is_postgres(target) || !colon)
+        snprintf(out, n, "%s", target);
+    else
+        snprintf(out, n, "%.*s:***%s", (int)(colon - target), target, at);
+}
+
+int store_turn(store *s, const struct store_sync_sink *sink, int64_t *max_seq, verr *e)
+{
+    PG_DISPATCH(turn(s, sink, max_seq, e));
+    *max_seq = 0;
+    return 0;
+}
+
+int store_tick_claim(store *s, int64_t now_ms, int64_t period_ms, bool *mine, verr *e)
+{
+    PG_DISPATCH(tick_claim(s, now_ms, period_ms, mine, e));
+    (void)now_ms;
+    (void)period_ms;
+    *mine = true;
+    return 0;
+}
+
+int store_feed_wait(store *s, int timeout_ms, verr *e)
+{
+    PG_DISPATCH(feed_wait(s, timeout_ms, e));
+    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    return 0;
 }

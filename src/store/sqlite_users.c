@@ -42,6 +42,7 @@ static int replace_list(sqlite3 *db, const char *table, const char *column, int6
 
 int store_user_add(store *s, struct store_user *u, int64_t now_ms, verr *e)
 {
+    PG_DISPATCH(user_add(s, u, now_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -92,6 +93,7 @@ static int load_list(sqlite3 *db, const char *sql, int64_t user_id, char ***item
 
 int store_user_get(store *s, const char *username, int64_t id, struct store_user *u, verr *e)
 {
+    PG_DISPATCH(user_get(s, username, id, u, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     memset(u, 0, sizeof *u);
@@ -139,6 +141,7 @@ void store_user_free(struct store_user *u)
 int store_user_update(store *s, const struct store_user *u, bool lists, int64_t now_ms,
                       verr *e)
 {
+    PG_DISPATCH(user_update(s, u, lists, now_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -169,6 +172,7 @@ int store_user_update(store *s, const struct store_user *u, bool lists, int64_t 
 int store_user_each(store *s, int (*fn)(void *arg, const struct store_user *u), void *arg,
                     verr *e)
 {
+    PG_DISPATCH(user_each(s, fn, arg, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT id FROM user_account ORDER BY id", -1, &st, NULL) !=
@@ -192,6 +196,7 @@ int store_token_add(store *s, const unsigned char hash[32], int64_t user_id,
                     enum store_token_kind kind, int64_t created_ms, int64_t expires_ms,
                     verr *e)
 {
+    PG_DISPATCH(token_add(s, hash, user_id, kind, created_ms, expires_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -213,6 +218,7 @@ int store_token_add(store *s, const unsigned char hash[32], int64_t user_id,
 int store_token_user(store *s, const unsigned char hash[32], int64_t now_ms, int64_t *user_id,
                      int64_t *expires_ms, verr *e)
 {
+    PG_DISPATCH(token_user(s, hash, now_ms, user_id, expires_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
@@ -236,6 +242,7 @@ int store_token_user(store *s, const unsigned char hash[32], int64_t now_ms, int
 
 int store_token_revoke(store *s, const unsigned char hash[32], int64_t now_ms, verr *e)
 {
+    PG_DISPATCH(token_revoke(s, hash, now_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "UPDATE auth_token SET revoked_at = ? WHERE hash = ?", -1, &st,
@@ -248,6 +255,7 @@ int store_token_revoke(store *s, const unsigned char hash[32], int64_t now_ms, v
 
 int store_token_revoke_user(store *s, int64_t user_id, bool keys, int64_t now_ms, verr *e)
 {
+    PG_DISPATCH(token_revoke_user(s, user_id, keys, now_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
