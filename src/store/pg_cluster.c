@@ -145,7 +145,7 @@ int store_pg_tick_claim(store *st, int64_t now_ms, int64_t period_ms, bool *mine
     int64_t rows;
     /* In the writer's turn: the first node whose tick comes after the period takes it. */
     if (pg_command_count(pg_of(st),
-                         "UPDATE cluster_tick SET at = $1 WHERE id = 1 AND at <= $1 - $2", &p,
+                         "UPDATE cluster_tick SET at = $1 WHERE id = 1 AND at <= $1::bigint - $2::bigint", &p,
                          &rows, e) < 0)
         return verr_prefix(e, "timers");
     *mine = rows == 1;

@@ -500,8 +500,9 @@ int store_pg_commit(store *st, verr *e)
      * over only what other nodes commit after this. Asked in the same flight as COMMIT. */
     bool turn = s->in_turn;
     int rc = 0;
-    if (turn && send(s, store_pg_marks_sql, true, NULL, e) < 0) rc = -1;
-    if (rc == 0 && send(s, "COMMIT", true, NULL, e) < 0) rc = -1;
+    /* not prepared: a Parse's answer would come between the ones read below */
+    if (turn && send(s, store_pg_marks_sql, false, NULL, e) < 0) rc = -1;
+    if (rc == 0 && send(s, "COMMIT", false, NULL, e) < 0) rc = -1;
     if (rc == 0 && !PQpipelineSync(s->conn)) rc = pg_fail(s, e, "commit");
     struct pg_marks marks = s->marks;
     if (rc == 0) {

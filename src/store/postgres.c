@@ -195,8 +195,9 @@ int store_pg_log_append(store *st, struct store_log_entry *entry, verr *e)
     } else {
         PGresult *r = pg_query(s,
                                "INSERT INTO ingest_log(received_at, sender, channel, format, "
-                               "entries, raw_size, digest, raw_zstd, id) SELECT $1,$2,$3,$4,$5,"
-                               "$6,$7,$8, coalesce(max(id), 0) + 1 FROM ingest_log RETURNING id",
+                               "entries, raw_size, digest, raw_zstd, id) SELECT $1::bigint, "
+                               "$2::text, $3::text, $4::int, $5::bigint, $6::bigint, $7::bytea, "
+                               "$8::bytea, coalesce(max(id), 0) + 1 FROM ingest_log RETURNING id",
                                &p, e);
         rc = r ? 0 : -1;
         if (r) entry->id = pg_i64(r, 0, 0);
