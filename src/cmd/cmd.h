@@ -30,6 +30,7 @@ int cmd_sites(int argc, char **argv);
 int cmd_rotations(int argc, char **argv);
 int cmd_territory(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 #define CMD_EXIT_OK 0
 #define CMD_EXIT_FAILURE 1

@@ -433,6 +433,17 @@ int store_export(store *s,
                            const char *json, size_t len),
                  void *arg, verr *e);
 
+/* ---- Copy between databases ------------------------------------------------------------ */
+
+/* Copies every table of `from` into `to` (either engine to either engine): `to` must be
+ * empty and at the same schema version (store_open for writing applies the migrations).
+ * Rows keep their ids and sequence numbers, so both databases export the same. `progress`
+ * (may be NULL) is told each table's row count once it is copied. One snapshot of `from`,
+ * one transaction on `to`: on failure `to` stays empty. */
+int store_copy(store *from, store *to,
+               void (*progress)(void *arg, const char *table, int64_t rows), void *arg,
+               verr *e);
+
 /* ---- Integrity ------------------------------------------------------------------------- */
 
 struct store_check_report {
