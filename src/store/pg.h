@@ -36,6 +36,7 @@ int store_pg_observation_same(store *s, const struct store_observation *o, struc
     *out, verr *e);
 int store_pg_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e);
 int store_pg_observation_by_seq(store *s, int64_t seq, struct store_obs_ref *out, verr *e);
+void store_pg_observation_prefetch(store *s, const struct store_observation *rows, size_t n);
 int store_pg_observation_insert(store *s, const struct store_observation *o, verr *e);
 int store_pg_observation_supersede(store *s, int64_t seq, verr *e);
 int store_pg_observation_read(store *s, const char *id, buf *resource, int64_t *patient_key, int

@@ -479,6 +479,7 @@ int store_pg_begin(store *st, verr *e)
 /* Leaves the pipeline whatever happened (the connection may be broken). */
 static void end_pipeline(struct pg_store *s)
 {
+    pg_prefetch_clear(s);
     verr ignored;
     if (s->pending_count || s->failed) pg_sync(s, &ignored);
     s->in_txn = false;
@@ -557,6 +558,7 @@ int store_pg_savepoint(store *st, verr *e)
 int store_pg_release(store *st, verr *e)
 {
     struct pg_store *s = pg_of(st);
+    pg_prefetch_clear(s); /* a job's answers end with it */
     if (pg_command(s, "RELEASE SAVEPOINT job", NULL, e) < 0) return -1;
     /* The job's writes were sent without waiting: a sync point tells whether they all
      * held, so that a failed one rolls its job back alone. */
@@ -567,6 +569,7 @@ void store_pg_rollback_savepoint(store *st)
 {
     struct pg_store *s = pg_of(st);
     verr ignored;
+    pg_prefetch_clear(s);
     if (s->pending_count || s->failed) pg_sync(s, &ignored);
     pg_command(s, "ROLLBACK TO SAVEPOINT job", NULL, &ignored);
     pg_command(s, "RELEASE SAVEPOINT job", NULL, &ignored);

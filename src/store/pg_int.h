@@ -48,6 +48,7 @@ struct pg_store {
     bool in_turn;
     struct pg_marks marks;
     int64_t next_log_id; /* ingest log ids, allocated in the turn */
+    struct pg_prefetch *prefetch; /* a job's duplicate lookups, answered ahead (pg_prefetch.c) */
     bool listening;
     ZSTD_CCtx *zc;
     ZSTD_DCtx *zd;
@@ -126,6 +127,16 @@ long pg_bytea(const PGresult *r, int row, int col, unsigned char *out, size_t ma
 unsigned char *pg_bytea_alloc(const char *text, size_t *n);
 
 /* ---- Shared between the files ------------------------------------------------------------ */
+
+/* The answers of store_observation_prefetch (pg_prefetch.c): lookup `how` (0 by id, 1 by
+ * identifier, 2 the same content) answers 0 with *out, 1 when none, 2 when it does not
+ * know (then ask the server). The job's own writes keep the answers right. */
+int pg_prefetch_lookup(struct pg_store *s, int how, const char *id, int64_t patient_key,
+                       const unsigned char *ident, const struct store_observation *o,
+                       struct store_obs_ref *out);
+void pg_prefetch_inserted(struct pg_store *s, const struct store_observation *o);
+void pg_prefetch_superseded(struct pg_store *s, int64_t seq);
+void pg_prefetch_clear(struct pg_store *s);
 
 /* The highest ids and change numbers committed, one row (pg_cluster.c), and its reader. */
 extern const char *const store_pg_marks_sql;

@@ -32,6 +32,8 @@ int store_pg_observation_by_ident(store *s, int64_t patient_key,
                                   const unsigned char ident[STORE_HASH_SIZE],
                                   struct store_obs_ref *out, verr *e)
 {
+    int known = pg_prefetch_lookup(pg_of(s), 1, NULL, patient_key, ident, NULL, out);
+    if (known != 2) return known;
     struct pg_params p = {0};
     pgp_int(&p, patient_key);
     pgp_bytes(&p, ident, STORE_HASH_SIZE);
@@ -44,25 +46,37 @@ int store_pg_observation_by_ident(store *s, int64_t patient_key,
 int store_pg_observation_same(store *s, const struct store_observation *o,
                               struct store_obs_ref *out, verr *e)
 {
-    /* IS NOT DISTINCT FROM: SQLite's IS, where NULL matches NULL */
+    int known = pg_prefetch_lookup(pg_of(s), 2, NULL, 0, NULL, o, out);
+    if (known != 2) return known;
+    /* IS NOT DISTINCT FROM: SQLite's IS, where NULL matches NULL; the time in a statement of
+     * its own, so that the index on (patient, kind, time) is searched on the three */
     struct pg_params p = {0};
     pgp_int(&p, o->patient_key);
     pgp_int(&p, o->kind);
-    pgp_time(&p, o->effective_ms);
     pgp_text(&p, o->code);
     pgp_text(&p, o->code_system);
     pgp_double(&p, o->value);
     pgp_double(&p, o->value2);
+    if (o->effective_ms == STORE_NO_TIME)
+        return obs_lookup(pg_of(s),
+                          "SELECT " OBS_REF_COLUMNS " FROM observation WHERE patient_key = $1 "
+                          "AND kind = $2 AND effective IS NULL AND current = 1 AND code = $3 AND "
+                          "coalesce(code_system, '') = coalesce($4, '') AND value IS NOT "
+                          "DISTINCT FROM $5::float8 AND value2 IS NOT DISTINCT FROM $6::float8",
+                          &p, out, e);
+    pgp_int(&p, o->effective_ms);
     return obs_lookup(pg_of(s),
                       "SELECT " OBS_REF_COLUMNS " FROM observation WHERE patient_key = $1 AND "
-                      "kind = $2 AND effective IS NOT DISTINCT FROM $3::bigint AND current = 1 "
-                      "AND code = $4 AND coalesce(code_system, '') = coalesce($5, '') AND value "
-                      "IS NOT DISTINCT FROM $6::float8 AND value2 IS NOT DISTINCT FROM $7::float8",
+                      "kind = $2 AND effective = $7 AND current = 1 AND code = $3 AND "
+                      "coalesce(code_system, '') = coalesce($4, '') AND value IS NOT DISTINCT "
+                      "FROM $5::float8 AND value2 IS NOT DISTINCT FROM $6::float8",
                       &p, out, e);
 }
 
 int store_pg_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e)
 {
+    int known = pg_prefetch_lookup(pg_of(s), 0, id, 0, NULL, NULL, out);
+    if (known != 2) return known;
     struct pg_params p = {0};
     pgp_text(&p, id);
     return obs_lookup(pg_of(s),
@@ -115,6 +129,7 @@ int store_pg_observation_insert(store *s, const struct store_observation *o, ver
                    "($1,$2,$3,1,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
                    &p, e) < 0)
         return verr_prefix(e, "observation");
+    pg_prefetch_inserted(pg_of(s), o);
     return 0;
 }
 
@@ -124,6 +139,7 @@ int store_pg_observation_supersede(store *s, int64_t seq, verr *e)
     pgp_int(&p, seq);
     if (pg_command(pg_of(s), "UPDATE observation SET current = 0 WHERE seq = $1", &p, e) < 0)
         return verr_prefix(e, "supersede");
+    pg_prefetch_superseded(pg_of(s), seq);
     return 0;
 }
 

@@ -74,6 +74,14 @@ int store_observation_by_seq(store *s, int64_t seq, struct store_obs_ref *out, v
     return obs_lookup(s, st, out, e);
 }
 
+void store_observation_prefetch(store *s, const struct store_observation *rows, size_t n)
+{
+    PG_DISPATCH_VOID(observation_prefetch(s, rows, n));
+    /* SQLite's lookups are index seeks in the same process: nothing to gain */
+    (void)rows;
+    (void)n;
+}
+
 int store_observation_insert(store *s, const struct store_observation *o, verr *e)
 {
     PG_DISPATCH(observation_insert(s, o, e));

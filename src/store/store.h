@@ -168,6 +168,13 @@ int store_observation_same(store *s, const struct store_observation *o,
 int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e);
 /* Any version, by its seq. */
 int store_observation_by_seq(store *s, int64_t seq, struct store_obs_ref *out, verr *e);
+/* A hint before a job looks up and inserts these Observations (patient_key, kind, code,
+ * code_system, effective_ms, value, value2 and the identifier hash set, and id when it is to
+ * be looked up by id, else NULL): PostgreSQL then answers their lookups above (by id, by
+ * identifier, the same one) from one round trip instead of one each, and the answers stay
+ * right whatever the job inserts or supersedes meanwhile. Forgotten at the job's end
+ * (store_release, store_rollback_savepoint). SQLite: nothing to do. */
+void store_observation_prefetch(store *s, const struct store_observation *rows, size_t n);
 /* Inserts a row as the current version. */
 int store_observation_insert(store *s, const struct store_observation *o, verr *e);
 /* Marks a version as no longer current (a newer version follows). */
