@@ -31,6 +31,12 @@ int cmd_rotations(int argc, char **argv);
 int cmd_territory(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+
+/* --clock-speed N and --clock-anchor TIME (demonstrations: an accelerated clock shared by
+ * the server and the simulator's feed). Either may be NULL. Returns 0, or a usage error
+ * status after printing it. */
+int cmd_set_clock(const char *cmd, const char *speed, const char *anchor);
 
 #define CMD_EXIT_OK 0
 #define CMD_EXIT_FAILURE 1

@@ -23,5 +23,6 @@ const struct command commands[] = {
     {"apl", "accessibility to GPs (E2SFCA) and medical deserts", cmd_apl},
     {"sites", "where to open telemedicine sites (maximal covering)", cmd_sites},
     {"rotations", "mobile medical team stays across territories", cmd_rotations},
+    {"sim", "simulated programme, signals and ground truth; scores triage events", cmd_sim},
     {NULL, NULL, NULL},
 };

@@ -109,13 +109,8 @@ static int read_file(struct rotations_input *in, const char *path, reader_fn rea
 /* Without --from/--to the horizon spans the teams' availability. */
 static void default_horizon(const struct rotations_options *o, struct rotations_problem *p)
 {
-    int64_t first = INT64_MAX, last = INT64_MIN;
-    for (size_t k = 0; k < p->team_count; k++)
-        for (size_t w = 0; w < p->teams[k].window_count; w++) {
-            if (p->teams[k].windows[w].first_day < first) first = p->teams[k].windows[w].first_day;
-            if (p->teams[k].windows[w].last_day > last) last = p->teams[k].windows[w].last_day;
-        }
-    if (first > last) first = last = 0;
+    int64_t first, last;
+    rotations_teams_span(p, &first, &last);
     if (!o->from) p->first_day = first;
     if (!o->to) p->last_day = last;
 }

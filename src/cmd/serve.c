@@ -5,7 +5,9 @@
 #include "core/log.h"
 #include "http/server.h"
 #include "http/stream.h"
+#include "http/web_root.h" /* VIGIE_SOURCE_ROOT: where ../shared/data may be */
 #include "platform/platform.h"
+#include "territory/dataset.h"
 
 #include <sys/resource.h>
 
@@ -30,6 +32,10 @@ static void usage(FILE *out)
             "  --threads N          HTTP threads (default: 2)\n"
             "  --web DIR            console files to serve (default: ../web beside the binary,\n"
             "                       then ../share/vigie/web, then the source tree's web/)\n"
+            "  --clock-speed N      demonstrations only: the platform's clock runs N times\n"
+            "                       faster than real time (escalations, late data, expiries)\n"
+            "  --clock-anchor TIME  the instant at which that clock equals real time (default:\n"
+            "                       start-up); give the same to `vigie sim feed`\n"
             "  -h, --help           this help\n\n"
             "Stops cleanly on SIGINT or SIGTERM, after committing what it acknowledged.\n");
 }
@@ -40,9 +46,12 @@ int cmd_serve(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},     {"listen", required_argument, NULL, 'l'},
         {"config", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 't'},
         {"web", required_argument, NULL, 'w'},    {"help", no_argument, NULL, 'h'},
+        {"clock-speed", required_argument, NULL, 'S'},
+        {"clock-anchor", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *listen = NULL, *config_path = NULL, *web = NULL;
+    const char *clock_speed = NULL, *clock_anchor = NULL;
     int threads = 0;
     int c;
     optind = 1;
@@ -53,11 +62,15 @@ int cmd_serve(int argc, char **argv)
         case 'c': config_path = optarg; break;
         case 't': threads = atoi(optarg); break;
         case 'w': web = optarg; break;
+        case 'S': clock_speed = optarg; break;
+        case 'A': clock_anchor = optarg; break;
         case 'h': usage(stdout); return CMD_EXIT_OK;
         default: return cmd_usage_error("serve", "unknown option");
         }
     }
     if (optind < argc) return cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    int clock_status = cmd_set_clock("serve", clock_speed, clock_anchor);
+    if (clock_status) return clock_status;
 
     verr e;
     config *cfg = config_path ? config_load(config_path, &e) : config_new();
@@ -94,15 +107,29 @@ int cmd_serve(int argc, char **argv)
     struct auth_throttle_policy policy;
     int64_t session_ttl_ms;
     struct stream_hub *app_hub = NULL;
+    dataset *data = NULL;
+    struct dataset_settings data_settings;
+    /* The team's data pack beside the working directory or the source tree (docs/territory.md) */
+    static const char *const data_dirs[] = {"../shared/data", VIGIE_SOURCE_ROOT "/../shared/data",
+                                            NULL};
     app_hub = stream_hub_new();
     struct platform_publisher publisher = {stream_hub_publish, stream_hub_heartbeat, app_hub};
     struct platform *p = platform_open(db, cfg, &publisher, &e);
     if (!p || auth_throttle_policy_read(cfg, &policy, &e) < 0 ||
         config_get_duration(cfg, "auth.session_ttl", "12h", &session_ttl_ms, &e) < 0 ||
+        dataset_settings_read(cfg, data_dirs, &data_settings, &e) < 0 ||
         config_check_unused(cfg, &e) < 0) {
         cmd_fail("serve", "%s", e.msg);
         goto done;
     }
+    /* Read on first use (docs/territory.md), so a server that never diagnoses pays nothing. */
+    data = dataset_new(&data_settings);
+    if (data_settings.data_dir[0])
+        log_info("serve: territory data from %s (%s)", data_settings.data_dir,
+                 data_settings.data_dir_origin);
+    else if (!data_settings.files[DATASET_COMMUNES].named)
+        log_warn("serve: no territory data (set territory.data_dir): the diagnosis API "
+                 "answers 503");
     /* 64k accounts and addresses: 2 MiB, bounded whatever the attack */
     throttle = auth_throttle_new(&policy, 65536);
     struct http_app app = {
@@ -118,6 +145,7 @@ int cmd_serve(int argc, char **argv)
         .registry = p->registry,
         .throttle = throttle,
         .session_ttl_ms = session_ttl_ms,
+        .dataset = data,
     };
     /* One descriptor per live stream: raise the soft limit to the hard one. */
     struct rlimit nofile;
@@ -156,6 +184,7 @@ done:
     stream_hub_free(app_hub);
     platform_close(p);
     auth_throttle_free(throttle);
+    dataset_free(data);
     config_free(cfg);
     return status;
 }

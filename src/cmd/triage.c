@@ -36,7 +36,9 @@ static void usage(FILE *out)
             "event per line to standard output (DESIGN.md §9).\n\n"
             "The clock is the stream's: \"now\" is the latest clinical time read so far, never\n"
             "the wall clock, so the same input always gives the same events. Data whose time\n"
-            "is older than the late horizon (12 h) against that clock is triaged as late.\n\n"
+            "is older than the late horizon (12 h) against that clock is triaged as late.\n"
+            "A Patient's extension urn:vigie:expected (kinds as url, readings per day as\n"
+            "valueDecimal) sets the measurements it is expected to send, as an enrolment does.\n\n"
             "  --config FILE   thresholds and windows: the [triage...] keys of the\n"
             "                  configuration file (docs/triage.md); other sections are ignored\n"
             "  --now TIME      the clock at the end of the input (RFC 3339, e.g.\n"
@@ -130,6 +132,35 @@ static uint32_t patient_of(struct offline *o, const struct fhir_patient_ref *ref
                                  ref->ident_value ? ref->ident_value : "", &found);
 }
 
+/* The measurements the patient is expected to send, when the Patient carries them as the
+ * extension urn:vigie:expected ({"url":"weight","valueDecimal":1} per kind, per day): the
+ * offline stand-in for the enrolment the server receives through its API. */
+static void read_expected(struct offline *o, json_t *json, uint32_t patient)
+{
+    json_t *ext, *list = json_object_get(json, "extension");
+    size_t i, j;
+    json_array_foreach(list, i, ext) {
+        const char *url = json_string_value(json_object_get(ext, "url"));
+        if (!url || strcmp(url, "urn:vigie:expected") != 0) continue;
+        struct triage_expected items[MEASURE_KIND_COUNT];
+        size_t n = 0;
+        json_t *item;
+        json_array_foreach(json_object_get(ext, "extension"), j, item) {
+            const char *kind = json_string_value(json_object_get(item, "url"));
+            enum measure_kind k = kind ? measure_kind_from_name(kind, strlen(kind)) : MEASURE_NONE;
+            json_t *per_day = json_object_get(item, "valueDecimal");
+            if (k == MEASURE_NONE || !json_is_number(per_day) || n == MEASURE_KIND_COUNT)
+                return refuse(o, "Patient.extension[%zu].extension[%zu]: give a measurement "
+                                 "kind as url and the readings per day as valueDecimal", i, j);
+            items[n++] = (struct triage_expected){k, json_number_value(per_day)};
+        }
+        verr e;
+        if (triage_set_expected(o->engine, patient, items, n, o->clock, &e) < 0)
+            refuse(o, "Patient.extension[%zu]: %s", i, e.msg);
+        return;
+    }
+}
+
 /* A Patient resource: its id, and its identifiers pointing at the same index. A patient
  * first referenced by identifier keeps that index and takes its logical id. */
 static void read_patient(struct offline *o, json_t *json, struct fhir_outcome *oo)
@@ -164,6 +195,7 @@ static void read_patient(struct offline *o, json_t *json, struct fhir_outcome *o
         if (m < (int)sizeof ikey && !strmap_get(&o->patients, ikey, (size_t)m, &existing))
             strmap_put(&o->patients, ikey, (size_t)m, index);
     }
+    read_expected(o, json, (uint32_t)index);
 }
 
 /* ---- Source references --------------------------------------------------------------------- */

@@ -229,6 +229,29 @@ int config_get_bool(config *c, const char *key, bool def, bool *out, verr *e)
     return verr_fail(e, "%s: %s = '%s' is not true or false", config_origin(c, key), key, v);
 }
 
+int config_get_path(config *c, const char *key, char *out, size_t n, verr *e)
+{
+    out[0] = '\0';
+    const char *v = config_get(c, key);
+    if (!v) return 0;
+    const struct config_entry *ent = config_find(c, key);
+    /* origin is "file:line" for keys read from a file, "set" otherwise */
+    const char *colon = strrchr(ent->origin, ':');
+    const char *slash = colon ? memrchr(ent->origin, '/', (size_t)(colon - ent->origin)) : NULL;
+    int len;
+    if (v[0] == '/' || !colon)
+        len = snprintf(out, n, "%s", v);
+    else if (!slash)
+        len = snprintf(out, n, "%s", v); /* the file sits in the working directory */
+    else
+        len = snprintf(out, n, "%.*s/%s", (int)(slash - ent->origin), ent->origin, v);
+    if (len < 0 || (size_t)len >= n) {
+        out[0] = '\0';
+        return verr_fail(e, "%s: %s: the path is longer than %zu bytes", ent->origin, key, n - 1);
+    }
+    return 1;
+}
+
 int config_check_unused(const config *c, verr *e)
 {
     return config_check_unused_prefix(c, "", e);

@@ -5,6 +5,7 @@
 #define VIGIE_CORE_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/verr.h"
@@ -28,6 +29,11 @@ int config_get_duration(config *c, const char *key, const char *def, int64_t *ms
 /* Sizes: an integer with an optional unit B, KiB, MiB, GiB. */
 int config_get_size(config *c, const char *key, const char *def, int64_t *bytes_out, verr *e);
 int config_get_bool(config *c, const char *key, bool def, bool *out, verr *e);
+/* A file or directory path: a relative value read from a file is taken from that file's
+ * directory (a configuration file and its data files move together), one set by
+ * config_set from the working directory. Returns 1 with the path in out, 0 when the key is
+ * absent (out is ""), -1 when the path does not fit in n bytes. */
+int config_get_path(config *c, const char *key, char *out, size_t n, verr *e);
 /* Fails naming the first key present in the file that no module read. */
 int config_check_unused(const config *c, verr *e);
 /* The same for the keys starting with `prefix` ("triage."): a command that reads one module's

@@ -172,11 +172,27 @@ size_t instant_format_utc(int64_t ms, char out[40])
     return instant_format(ms, INSTANT_SECOND, out);
 }
 
-int64_t instant_now_ms(void)
+static int64_t clock_anchor_ms;
+static double clock_speed = 1.0;
+
+int64_t instant_real_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t instant_now_ms(void)
+{
+    int64_t real = instant_real_now_ms();
+    if (clock_speed == 1.0) return real;
+    return clock_anchor_ms + (int64_t)((double)(real - clock_anchor_ms) * clock_speed);
+}
+
+void instant_set_clock(int64_t anchor_ms, double speed)
+{
+    clock_anchor_ms = anchor_ms;
+    clock_speed = speed > 0 ? speed : 1.0;
 }
 
 int instant_parse_duration(const char *text, int64_t *ms_out, verr *e)

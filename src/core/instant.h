@@ -31,8 +31,14 @@ int instant_parse(const char *text, size_t n, int64_t *ms_out, enum instant_prec
 size_t instant_format(int64_t ms, enum instant_precision precision, char out[40]);
 /* Same, full precision. */
 size_t instant_format_utc(int64_t ms, char out[40]);
-/* Wall clock. */
+/* Wall clock (or the demo clock, see instant_set_clock). */
 int64_t instant_now_ms(void);
+/* Demonstrations only: from now on, instant_now_ms() runs `speed` times faster than the real
+ * clock and equals it at `anchor_ms` (so two processes given the same anchor agree). Call
+ * before starting threads. speed 1 restores the real clock. */
+void instant_set_clock(int64_t anchor_ms, double speed);
+/* The real clock, whatever instant_set_clock said. */
+int64_t instant_real_now_ms(void);
 /* Days since 1970-01-01 for a civil date, and back (proleptic Gregorian). */
 int64_t instant_days_from_civil(int64_t year, unsigned month, unsigned day);
 void instant_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);

@@ -68,7 +68,7 @@ static void thresholds_in_force(struct http_request *r, int64_t key, struct tria
     if (th->spo2_scale == 0) {
         struct condition_scan cs = {0};
         store_resources_of_patient(s, key, "Condition", scan_condition, &cs, &e);
-        th->spo2_scale = cs.classes & TRIAGE_COND_HYPERCAPNIC ? 2 : 1;
+        th->spo2_scale = triage_spo2_scale(&http_app_of(r)->platform->triage_config, cs.classes);
     }
 }
 

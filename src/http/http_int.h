@@ -77,6 +77,55 @@ void http_fhir_questionnaire(struct http_request *r);
 void http_api_frailty_worklist(struct http_request *r);
 void http_api_frailty_figures(struct http_request *r);
 void http_api_frailty_patient(struct http_request *r);
+/* Territory diagnosis (api_diagnosis.c, api_rotations.c; shared parts in
+ * diagnosis_common.c) */
+#include "territory/dataset.h"
+void http_api_diagnosis(struct http_request *r);
+void http_api_diagnosis_map(struct http_request *r);
+void http_api_diagnosis_apl(struct http_request *r);
+void http_api_diagnosis_deserts(struct http_request *r);
+void http_api_diagnosis_sites(struct http_request *r);
+void http_api_rotations(struct http_request *r);
+void http_api_rotations_plan(struct http_request *r);
+void http_api_rotations_validate(struct http_request *r);
+/* The diagnosis settings, or NULL after answering 503 (a server built without them). */
+const struct dataset_settings *http_diagnosis_settings(struct http_request *r);
+/* The server's territorial data, or NULL after answering 503 with what is missing. */
+const struct dataset_data *http_diagnosis_data(struct http_request *r);
+/* Registry territories the caller sees (only that one when `only` is set), their communes
+ * known to the data as memberships, the others counted (and the first few listed). */
+#define HTTP_UNKNOWN_COMMUNES_LISTED 20
+struct http_territories {
+    struct store_territory *list; /* communes not copied: see members */
+    size_t count;
+    struct deserts_membership *members;
+    size_t member_count;
+    size_t communes_unknown;
+    const char *unknown[HTTP_UNKNOWN_COMMUNES_LISTED];
+    size_t unknown_count;
+    arena strings;
+};
+/* false after answering 503 */
+bool http_diagnosis_territories(struct http_request *r, const struct dataset_data *data,
+                                const char *only, struct http_territories *out);
+void http_territories_free(struct http_territories *t);
+/* Request fields: false after answering 400 (type, unknown field) or 422 (range) naming the
+ * field. Absent (or null) members leave *out as it is. */
+bool http_json_fields_known(struct http_request *r, json_t *body, const char *const *allowed);
+bool http_json_number(struct http_request *r, json_t *obj, const char *field, double min,
+                      double max, double *out);
+bool http_json_integer(struct http_request *r, json_t *obj, const char *field, int64_t min,
+                       int64_t max, int64_t *out);
+bool http_json_choice(struct http_request *r, json_t *obj, const char *field,
+                      const char *const *choices, const char **out);
+/* A list of at most max strings (413 beyond): *out (malloc'ed, caller frees) points into obj. */
+bool http_json_strings(struct http_request *r, json_t *obj, const char *field, size_t max,
+                       const char ***out, size_t *count);
+bool http_query_number(struct http_request *r, const char *name, double min, double max,
+                       double *out);
+/* A date YYYY-MM-DD as days since 1970-01-01. */
+bool http_date_days(struct http_request *r, const char *field, const char *text, int64_t *days);
+
 /* Operations (ops_endpoints.c) */
 void http_healthz(struct http_request *r);
 void http_metrics(struct http_request *r);

@@ -9,6 +9,11 @@
 /* Who reads the registry: everyone but caregivers and gateways (they only send data). */
 #define REGISTRY_READERS (AUTH_CLINICAL | AUTH_BIT(ROLE_PLANNER) | AUTH_BIT(ROLE_ADMIN))
 #define REGISTRY_WRITERS (AUTH_BIT(ROLE_PLANNER) | AUTH_BIT(ROLE_ADMIN))
+/* The territory diagnosis: planners and admins; coordinators read (maps, figures, the
+ * rotation calendar) but do not run site selections or plans of their own. */
+#define DIAGNOSIS_READERS                                                                          \
+    (AUTH_BIT(ROLE_COORDINATOR) | AUTH_BIT(ROLE_PLANNER) | AUTH_BIT(ROLE_ADMIN))
+#define DIAGNOSIS_PLANNERS (AUTH_BIT(ROLE_PLANNER) | AUTH_BIT(ROLE_ADMIN))
 
 static const struct http_route routes[] = {
     {"GET", "/healthz", http_healthz, NULL, 0},
@@ -60,6 +65,15 @@ static const struct http_route routes[] = {
     {"DELETE", "/api/territories/{}/patients/{}", http_api_enrolment_end, NULL, REGISTRY_READERS},
     {"GET", "/api/programme", http_api_programme, NULL, REGISTRY_READERS},
     {"GET", "/api/audit", http_api_audit, NULL, AUTH_CLINICAL | AUTH_BIT(ROLE_ADMIN)},
+    /* Territory diagnosis: open data and aggregates, no patient data. */
+    {"GET", "/api/diagnosis", http_api_diagnosis, NULL, DIAGNOSIS_READERS},
+    {"GET", "/api/diagnosis/map", http_api_diagnosis_map, NULL, DIAGNOSIS_READERS},
+    {"GET", "/api/diagnosis/apl", http_api_diagnosis_apl, NULL, DIAGNOSIS_READERS},
+    {"GET", "/api/diagnosis/deserts", http_api_diagnosis_deserts, NULL, DIAGNOSIS_READERS},
+    {"POST", "/api/diagnosis/sites", http_api_diagnosis_sites, NULL, DIAGNOSIS_PLANNERS},
+    {"GET", "/api/rotations", http_api_rotations, NULL, DIAGNOSIS_READERS},
+    {"POST", "/api/rotations/plan", http_api_rotations_plan, NULL, DIAGNOSIS_PLANNERS},
+    {"POST", "/api/rotations/validate", http_api_rotations_validate, NULL, DIAGNOSIS_PLANNERS},
     /* The console (web/): last, so that every path above wins. */
     {"GET", "/", http_static_file, NULL, 0},
     {"GET", "/{}", http_static_file, NULL, 0},

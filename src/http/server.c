@@ -655,7 +655,7 @@ http_server *http_server_start(struct http_app *app, const char *listen, verr *e
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(app->threads > 0 ? app->threads : 2),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!srv->daemon) {
         verr_fail(e, "cannot listen on %s (address in use, or not permitted)", listen);
         pthread_mutex_destroy(&srv->readers_lock);

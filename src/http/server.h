@@ -25,6 +25,7 @@ struct http_request;
 /* What the server serves: built by `vigie serve` (or a test) before http_server_start. */
 struct platform;
 struct stream_hub;
+struct dataset;
 
 struct http_app {
     const char *db_path;          /* for the readers' connections */
@@ -40,6 +41,7 @@ struct http_app {
     registry *registry;           /* enrolments (platform) */
     auth_throttle *throttle;      /* failed logins, or NULL: not slowed */
     int64_t session_ttl_ms;       /* 0: 12 hours */
+    struct dataset *dataset;      /* territorial data of the diagnosis API, or NULL */
 };
 
 /* Starts listening on host:port ("127.0.0.1:8080"; port 0 picks a free one). */

@@ -72,10 +72,15 @@ static const char *const stmt_sql[ST_COUNT] = {
                     "current = 1",
 };
 
+/* Statements prepared once per connection and reused, found by their SQL text: preparing
+ * costs tens of thousands of instructions, far more than running most of these queries. */
+#define STMT_CACHE 512
+
 struct store {
     enum store_engine engine; /* STORE_SQLITE; first, as in every connection (store_int.h) */
     sqlite3 *db;
     sqlite3_stmt *stmts[ST_COUNT];
+    sqlite3_stmt *cache[STMT_CACHE];
     ZSTD_CCtx *zc;
     ZSTD_DCtx *zd;
     char *log_sender, *log_channel; /* strings returned by store_log_read */
@@ -237,11 +242,59 @@ fail:
     return NULL;
 }
 
+static size_t sql_hash(const char *sql)
+{
+    size_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+sqlite3_stmt *store_stmt_get(store *s, const char *sql, verr *e)
+{
+    size_t h = sql_hash(sql);
+    for (size_t i = 0; i < 8; i++) {
+        sqlite3_stmt **slot = &s->cache[(h + i) % STMT_CACHE];
+        if (!*slot) {
+            if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) !=
+                SQLITE_OK) {
+                db_fail(s, e, sql);
+                *slot = NULL;
+                return NULL;
+            }
+            return *slot;
+        }
+        if (!strcmp(sqlite3_sql(*slot), sql)) {
+            if (!sqlite3_stmt_busy(*slot)) return *slot;
+            break; /* in use further up the stack: a statement of its own */
+        }
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_fail(s, e, sql);
+        return NULL;
+    }
+    return st;
+}
+
+void store_stmt_put(store *s, sqlite3_stmt *st)
+{
+    if (!st) return;
+    size_t h = sql_hash(sqlite3_sql(st));
+    for (size_t i = 0; i < 8; i++)
+        if (s->cache[(h + i) % STMT_CACHE] == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
 void store_close(store *s)
 {
     if (!s) return;
     PG_DISPATCH_VOID(close(s));
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->stmts[i]);
+    for (int i = 0; i < STMT_CACHE; i++) sqlite3_finalize(s->cache[i]);
     sqlite3_close(s->db);
     ZSTD_freeCCtx(s->zc);
     ZSTD_freeDCtx(s->zd);
@@ -348,13 +401,34 @@ void store_hash(unsigned char out[STORE_HASH_SIZE], const void *const *parts,
 #define LOG_DIGEST_SIZE 32
 #define LOG_ZSTD_LEVEL 1 /* ingestion speed first; the log still shrinks about 5x */
 
+/* Below this size, compressing costs more (zstd resets its tables for every frame) than it
+ * saves: the bytes go into a zstd frame made of one raw block, which any zstd decoder
+ * reads back. */
+#define LOG_COMPRESS_FROM 1024
+#define LOG_RAW_FRAME_HEADER 12
+
+/* RFC 8878: magic, frame header (single segment, 4-byte content size), one last raw block. */
+static size_t raw_frame(unsigned char *out, const void *raw, size_t n)
+{
+    static const unsigned char magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+    memcpy(out, magic, 4);
+    out[4] = 0xA0; /* Frame_Content_Size_flag 2 (4 bytes), Single_Segment_flag */
+    for (int i = 0; i < 4; i++) out[5 + i] = (unsigned char)(n >> (8 * i));
+    uint32_t block = 1u | (0u << 1) | ((uint32_t)n << 3); /* last, raw, size */
+    for (int i = 0; i < 3; i++) out[9 + i] = (unsigned char)(block >> (8 * i));
+    memcpy(out + LOG_RAW_FRAME_HEADER, raw, n);
+    return LOG_RAW_FRAME_HEADER + n;
+}
+
 int store_log_append(store *s, struct store_log_entry *entry, verr *e)
 {
     PG_DISPATCH(log_append(s, entry, e));
-    size_t bound = ZSTD_compressBound(entry->raw_len);
+    size_t bound = ZSTD_compressBound(entry->raw_len) + LOG_RAW_FRAME_HEADER;
     void *packed = xmalloc(bound);
     size_t packed_len =
-        ZSTD_compressCCtx(s->zc, packed, bound, entry->raw, entry->raw_len, LOG_ZSTD_LEVEL);
+        entry->raw_len < LOG_COMPRESS_FROM
+            ? raw_frame(packed, entry->raw, entry->raw_len)
+            : ZSTD_compressCCtx(s->zc, packed, bound, entry->raw, entry->raw_len, LOG_ZSTD_LEVEL);
     if (ZSTD_isError(packed_len)) {
         free(packed);
         return verr_fail(e, "zstd: %s", ZSTD_getErrorName(packed_len));

@@ -39,12 +39,12 @@ int store_audit_append(store *s, const struct store_audit_row *rows, size_t n, v
         sqlite3_bind_int64(st, 10, r->count > 0 ? r->count : 1);
         if (sqlite3_step(st) != SQLITE_DONE) {
             verr_fail(e, "audit: %s", sqlite3_errmsg(store_sqlite_db(s)));
-            sqlite3_finalize(st);
+            store_stmt_put(s, st);
             return -1;
         }
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return 0;
 }
 
@@ -93,7 +93,7 @@ int store_audit_search(store *s, const struct store_audit_query *q,
         rows++;
         if (fn(arg, &r) != 0) break;
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return verr_fail(e, "audit: %s", sqlite3_errmsg(store_sqlite_db(s)));
     return rows;

@@ -9,26 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(sqlite3 *db, verr *e, const char *what)
+static int fail(store *s, verr *e, const char *what)
 {
+    sqlite3 *db = store_sqlite_db(s);
     return verr_fail(e, "%s: %s", what, sqlite3_errmsg(db));
 }
 
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, verr *e)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(db, e, sql);
-        return NULL;
-    }
-    return st;
-}
-
-static int done(sqlite3 *db, sqlite3_stmt *st, verr *e, const char *what)
+static int done(store *s, sqlite3_stmt *st, verr *e, const char *what)
 {
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return fail(db, e, what);
+    store_stmt_put(s, st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return fail(s, e, what);
     return 0;
 }
 
@@ -45,7 +36,7 @@ int store_event_add(store *s, struct store_event *ev, verr *e)
 {
     PG_DISPATCH(event_add(s, ev, e));
     sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO event(patient_key, case_id, rule, category, nature, "
                                "reason, at, created_at, notify, late, json) VALUES "
                                "(?,?,?,?,?,?,?,?,?,?,?)",
@@ -62,15 +53,15 @@ int store_event_add(store *s, struct store_event *ev, verr *e)
     sqlite3_bind_int(st, 9, ev->notify);
     sqlite3_bind_int(st, 10, ev->late);
     bind_text(st, 11, ev->json);
-    if (done(db, st, e, "event") < 0) return -1;
+    if (done(s, st, e, "event") < 0) return -1;
     ev->seq = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; i < ev->source_count; i++) {
-        st = prepare(db, "INSERT OR IGNORE INTO event_source(source_seq, event_seq) VALUES (?,?)",
+        st = store_stmt_get(s, "INSERT OR IGNORE INTO event_source(source_seq, event_seq) VALUES (?,?)",
                      e);
         if (!st) return -1;
         sqlite3_bind_int64(st, 1, ev->sources[i]);
         sqlite3_bind_int64(st, 2, ev->seq);
-        if (done(db, st, e, "event source") < 0) return -1;
+        if (done(s, st, e, "event source") < 0) return -1;
     }
     return 0;
 }
@@ -79,8 +70,7 @@ int store_events_withdraw_source(store *s, int64_t source_seq,
                                  void (*fn)(void *arg, int64_t case_id), void *arg, verr *e)
 {
     PG_DISPATCH(events_withdraw_source(s, source_seq, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "UPDATE event SET withdrawn = 1 WHERE seq IN (SELECT event_seq FROM "
                                "event_source WHERE source_seq = ?) AND withdrawn = 0 "
                                "RETURNING case_id",
@@ -92,8 +82,8 @@ int store_events_withdraw_source(store *s, int64_t source_seq,
     size_t n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if (n < 64) cases[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return fail(db, e, "withdraw events");
+    store_stmt_put(s, st);
+    if (rc != SQLITE_DONE) return fail(s, e, "withdraw events");
     for (size_t i = 0; i < n; i++) {
         bool seen = false;
         for (size_t k = 0; k < i; k++) seen |= cases[k] == cases[i];
@@ -105,9 +95,7 @@ int store_events_withdraw_source(store *s, int64_t source_seq,
 int store_case_standing_category(store *s, int64_t case_id, int *category, verr *e)
 {
     PG_DISPATCH(case_standing_category(s, case_id, category, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(
-        db, "SELECT min(category) FROM event WHERE case_id = ? AND withdrawn = 0", e);
+    sqlite3_stmt *st = store_stmt_get(s, "SELECT min(category) FROM event WHERE case_id = ? AND withdrawn = 0", e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, case_id);
     int rc = sqlite3_step(st);
@@ -116,9 +104,9 @@ int store_case_standing_category(store *s, int64_t case_id, int *category, verr 
         *category = sqlite3_column_int(st, 0);
         result = 0;
     } else if (rc != SQLITE_ROW) {
-        result = fail(db, e, "case category");
+        result = fail(s, e, "case category");
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return result;
 }
 
@@ -128,8 +116,7 @@ int store_events_since(store *s, int64_t since_ms,
                        void *arg, verr *e)
 {
     PG_DISPATCH(events_since(s, since_ms, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT patient_key, rule, category, at FROM event WHERE notify = "
                                "1 AND withdrawn = 0 AND at >= ? ORDER BY seq",
                                e);
@@ -140,15 +127,14 @@ int store_events_since(store *s, int64_t since_ms,
         if (fn(arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
                sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3)) != 0)
             break;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "events");
+    store_stmt_put(s, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "events");
 }
 
 int store_source_ref(store *s, int64_t seq, char out[128], verr *e)
 {
     PG_DISPATCH(source_ref(s, seq, out, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT 'Observation', id FROM observation WHERE seq = ?1 UNION ALL "
                                "SELECT type, id FROM resource WHERE seq = ?1",
                                e);
@@ -158,9 +144,9 @@ int store_source_ref(store *s, int64_t seq, char out[128], verr *e)
     if (rc == SQLITE_ROW)
         snprintf(out, 128, "%s/%s", (const char *)sqlite3_column_text(st, 0),
                  (const char *)sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc == SQLITE_ROW) return 0;
-    return rc == SQLITE_DONE ? 1 : fail(db, e, "source");
+    return rc == SQLITE_DONE ? 1 : fail(s, e, "source");
 }
 
 /* ---- Cases ------------------------------------------------------------------------------ */
@@ -191,28 +177,27 @@ static void read_case(sqlite3_stmt *st, struct store_case *c)
     column_copy(st, 15, c->outcome, sizeof c->outcome);
 }
 
-static int one_case(sqlite3 *db, sqlite3_stmt *st, struct store_case *out, verr *e)
+static int one_case(store *s, sqlite3_stmt *st, struct store_case *out, verr *e)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) read_case(st, out);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc == SQLITE_ROW) return 0;
-    return rc == SQLITE_DONE ? 1 : fail(db, e, "case");
+    return rc == SQLITE_DONE ? 1 : fail(s, e, "case");
 }
 
 /* The one case WHERE `where` (a condition on c) holds for the bound key. */
 static int case_where(store *s, const char *where, int64_t key, struct store_case *out, verr *e)
 {
-    sqlite3 *db = store_sqlite_db(s);
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT " CASE_COLUMNS " FROM care_case c JOIN patient p ON p.key = c.patient_key "
              "WHERE %s",
              where);
-    sqlite3_stmt *st = prepare(db, sql, e);
+    sqlite3_stmt *st = store_stmt_get(s, sql, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, key);
-    return one_case(db, st, out, e);
+    return one_case(s, st, out, e);
 }
 
 int store_case_of_patient(store *s, int64_t patient_key, struct store_case *out, verr *e)
@@ -249,7 +234,7 @@ int store_case_insert(store *s, struct store_case *c, verr *e)
 {
     PG_DISPATCH(case_insert(s, c, e));
     sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO care_case(patient_key, territory, state, category, "
                                "nature, title, opened_at, deadline, escalated, claimed_by, "
                                "claimed_at, closed_at, outcome, updated_at) VALUES "
@@ -257,7 +242,7 @@ int store_case_insert(store *s, struct store_case *c, verr *e)
                                e);
     if (!st) return -1;
     bind_case(st, c);
-    if (done(db, st, e, "case") < 0) return -1;
+    if (done(s, st, e, "case") < 0) return -1;
     c->id = sqlite3_last_insert_rowid(db);
     return 0;
 }
@@ -265,8 +250,7 @@ int store_case_insert(store *s, struct store_case *c, verr *e)
 int store_case_update(store *s, const struct store_case *c, verr *e)
 {
     PG_DISPATCH(case_update(s, c, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "UPDATE care_case SET patient_key = ?1, territory = ?2, state = ?3, "
                                "category = ?4, nature = ?5, title = ?6, opened_at = ?7, deadline = "
                                "?8, escalated = ?9, claimed_by = ?10, claimed_at = ?11, closed_at = "
@@ -275,15 +259,14 @@ int store_case_update(store *s, const struct store_case *c, verr *e)
     if (!st) return -1;
     bind_case(st, c);
     sqlite3_bind_int64(st, 15, c->id);
-    return done(db, st, e, "case");
+    return done(s, st, e, "case");
 }
 
 int store_case_transition(store *s, int64_t case_id, int64_t at_ms, const char *who,
                           const char *from, const char *to, const char *detail, verr *e)
 {
     PG_DISPATCH(case_transition(s, case_id, at_ms, who, from, to, detail, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO case_transition(case_id, at, who, from_state, "
                                "to_state, detail) VALUES (?,?,?,?,?,?)",
                                e);
@@ -294,26 +277,24 @@ int store_case_transition(store *s, int64_t case_id, int64_t at_ms, const char *
     bind_text(st, 4, from);
     bind_text(st, 5, to);
     bind_text(st, 6, detail);
-    return done(db, st, e, "transition");
+    return done(s, st, e, "transition");
 }
 
 int store_case_note(store *s, int64_t case_id, int64_t at_ms, const char *who,
                     const char *kind, const char *text, verr *e)
 {
     PG_DISPATCH(case_note(s, case_id, at_ms, who, kind, text, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(
-        db, "INSERT INTO case_note(case_id, at, who, kind, text) VALUES (?,?,?,?,?)", e);
+    sqlite3_stmt *st = store_stmt_get(s, "INSERT INTO case_note(case_id, at, who, kind, text) VALUES (?,?,?,?,?)", e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, case_id);
     sqlite3_bind_int64(st, 2, at_ms);
     bind_text(st, 3, who);
     bind_text(st, 4, kind);
     bind_text(st, 5, text);
-    return done(db, st, e, "note");
+    return done(s, st, e, "note");
 }
 
-static int each_case(sqlite3 *db, sqlite3_stmt *st,
+static int each_case(store *s, sqlite3_stmt *st,
                      int (*fn)(void *arg, const struct store_case *c), void *arg, verr *e)
 {
     int rc;
@@ -325,23 +306,22 @@ static int each_case(sqlite3 *db, sqlite3_stmt *st,
             break;
         }
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(db, e, "cases");
+    store_stmt_put(s, st);
+    return rc == SQLITE_DONE ? 0 : fail(s, e, "cases");
 }
 
 int store_cases_due(store *s, int64_t now_ms, int (*fn)(void *arg, const struct store_case *c),
                     void *arg, verr *e)
 {
     PG_DISPATCH(cases_due(s, now_ms, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT " CASE_COLUMNS " FROM care_case c JOIN patient p ON p.key = "
                                "c.patient_key WHERE c.state = 'open' AND c.escalated = 0 AND "
                                "c.deadline <= ? ORDER BY c.deadline",
                                e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, now_ms);
-    return each_case(db, st, fn, arg, e);
+    return each_case(s, st, fn, arg, e);
 }
 
 int store_queue(store *s, const char *const *territories, size_t count, bool all_territories,
@@ -362,10 +342,10 @@ int store_queue(store *s, const char *const *territories, size_t count, bool all
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db, buf_cstr(&sql), -1, &st, NULL);
     buf_free(&sql);
-    if (rc != SQLITE_OK) return fail(db, e, "queue");
+    if (rc != SQLITE_OK) return fail(s, e, "queue");
     if (!all_territories)
         for (size_t i = 0; i < count; i++) bind_text(st, (int)i + 1, territories[i]);
-    return each_case(db, st, fn, arg, e);
+    return each_case(s, st, fn, arg, e);
 }
 
 int store_case_items(store *s, int64_t case_id,
@@ -373,9 +353,7 @@ int store_case_items(store *s, int64_t case_id,
                      verr *e)
 {
     PG_DISPATCH(case_items(s, case_id, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(
-        db,
+    sqlite3_stmt *st = store_stmt_get(s,
         "SELECT 'event', created_at, '', json, withdrawn, seq FROM event WHERE case_id = ?1 "
         "UNION ALL SELECT 'transition', at, who, coalesce(from_state, '') || ' -> ' || to_state "
         "|| coalesce(': ' || detail, ''), 0, id FROM case_transition WHERE case_id = ?1 "
@@ -398,16 +376,15 @@ int store_case_items(store *s, int64_t case_id,
             break;
         }
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(db, e, "case items");
+    store_stmt_put(s, st);
+    return rc == SQLITE_DONE ? 0 : fail(s, e, "case items");
 }
 
 int store_patient_fired(store *s, int64_t patient_key, int64_t from_ms,
                         int (*fn)(void *arg, const char *observation_id), void *arg, verr *e)
 {
     PG_DISPATCH(patient_fired(s, patient_key, from_ms, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT DISTINCT o.id FROM event ev JOIN event_source es ON "
                                "es.event_seq = ev.seq JOIN observation o ON o.seq = es.source_seq "
                                "WHERE ev.patient_key = ? AND ev.withdrawn = 0 AND o.effective >= ?",
@@ -418,8 +395,8 @@ int store_patient_fired(store *s, int64_t patient_key, int64_t from_ms,
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if (fn(arg, (const char *)sqlite3_column_text(st, 0)) != 0) break;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "fired");
+    store_stmt_put(s, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "fired");
 }
 
 int store_resources_of_territory(store *s, const char *territory, const char *type,
@@ -428,8 +405,7 @@ int store_resources_of_territory(store *s, const char *territory, const char *ty
                                  void *arg, verr *e)
 {
     PG_DISPATCH(resources_of_territory(s, territory, type, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT p.id, p.birth_date, r.resource FROM resource r JOIN patient "
                                "p ON p.key = r.patient_key WHERE p.territory = ? AND r.type = ? AND "
                                "r.current = 1 ORDER BY r.patient_key, r.time",
@@ -442,8 +418,8 @@ int store_resources_of_territory(store *s, const char *territory, const char *ty
         if (fn(arg, (const char *)sqlite3_column_text(st, 0), column_time(st, 1),
                (const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2)) != 0)
             break;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "resources");
+    store_stmt_put(s, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "resources");
 }
 
 int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
@@ -451,8 +427,7 @@ int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
                                verr *e)
 {
     PG_DISPATCH(resources_of_patient(s, patient_key, type, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT resource FROM resource WHERE patient_key = ? AND type = ? "
                                "AND current = 1 ORDER BY seq",
                                e);
@@ -464,8 +439,8 @@ int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
         if (fn(arg, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0)) !=
             0)
             break;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "resources");
+    store_stmt_put(s, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "resources");
 }
 
 /* ---- Overrides, feed -------------------------------------------------------------------- */
@@ -474,8 +449,7 @@ int store_override_add(store *s, int64_t patient_key, const char *json, const ch
                        int64_t at_ms, verr *e)
 {
     PG_DISPATCH(override_add(s, patient_key, json, who, at_ms, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO threshold_override(patient_key, json, set_by, set_at) "
                                "VALUES (?,?,?,?)",
                                e);
@@ -484,15 +458,14 @@ int store_override_add(store *s, int64_t patient_key, const char *json, const ch
     bind_text(st, 2, json);
     bind_text(st, 3, who);
     sqlite3_bind_int64(st, 4, at_ms);
-    return done(db, st, e, "override");
+    return done(s, st, e, "override");
 }
 
 int store_override_each(store *s, int (*fn)(void *arg, int64_t patient_key, const char *json),
                         void *arg, verr *e)
 {
     PG_DISPATCH(override_each(s, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT patient_key, json FROM threshold_override WHERE id IN "
                                "(SELECT max(id) FROM threshold_override GROUP BY patient_key)",
                                e);
@@ -501,16 +474,15 @@ int store_override_each(store *s, int (*fn)(void *arg, int64_t patient_key, cons
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if (fn(arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1)) != 0)
             break;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "overrides");
+    store_stmt_put(s, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "overrides");
 }
 
 int store_override_latest(store *s, int64_t patient_key, buf *json, char who[64],
                           int64_t *at_ms, verr *e)
 {
     PG_DISPATCH(override_latest(s, patient_key, json, who, at_ms, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT json, set_by, set_at FROM threshold_override WHERE "
                                "patient_key = ? ORDER BY id DESC LIMIT 1",
                                e);
@@ -523,9 +495,9 @@ int store_override_latest(store *s, int64_t patient_key, buf *json, char who[64]
         column_copy(st, 1, who, 64);
         *at_ms = sqlite3_column_int64(st, 2);
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc == SQLITE_ROW) return 0;
-    return rc == SQLITE_DONE ? 1 : fail(db, e, "override");
+    return rc == SQLITE_DONE ? 1 : fail(s, e, "override");
 }
 
 int store_feed_add(store *s, int64_t at_ms, const char *territory, const char *kind,
@@ -533,7 +505,7 @@ int store_feed_add(store *s, int64_t at_ms, const char *territory, const char *k
 {
     PG_DISPATCH(feed_add(s, at_ms, territory, kind, case_id, data, id, e));
     sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO change_feed(at, territory, kind, case_id, data) "
                                "VALUES (?,?,?,?,?)",
                                e);
@@ -543,7 +515,7 @@ int store_feed_add(store *s, int64_t at_ms, const char *territory, const char *k
     bind_text(st, 3, kind);
     sqlite3_bind_int64(st, 4, case_id);
     bind_text(st, 5, data);
-    if (done(db, st, e, "change feed") < 0) return -1;
+    if (done(s, st, e, "change feed") < 0) return -1;
     *id = sqlite3_last_insert_rowid(db);
     return 0;
 }
@@ -551,11 +523,10 @@ int store_feed_add(store *s, int64_t at_ms, const char *territory, const char *k
 int64_t store_feed_last_id(store *s)
 {
     PG_DISPATCH(feed_last_id(s));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db, "SELECT coalesce(max(id), 0) FROM change_feed", NULL);
+    sqlite3_stmt *st = store_stmt_get(s, "SELECT coalesce(max(id), 0) FROM change_feed", NULL);
     int64_t id = 0;
     if (st && sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return id;
 }
 
@@ -565,8 +536,7 @@ int store_feed_since(store *s, int64_t after_id, int limit,
                      void *arg, verr *e)
 {
     PG_DISPATCH(feed_since(s, after_id, limit, fn, arg, e));
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st = prepare(db,
+    sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT id, territory, kind, data FROM change_feed WHERE id > ? "
                                "ORDER BY id LIMIT ?",
                                e);
@@ -579,15 +549,16 @@ int store_feed_since(store *s, int64_t after_id, int limit,
                (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3)) !=
             0)
             break;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, e, "change feed");
+    store_stmt_put(s, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "change feed");
 }
 
 /* ---- Evaluation ------------------------------------------------------------------------- */
 
-static double median_of(sqlite3 *db, const char *sql, const char *territory, int64_t from,
+static double median_of(store *s, const char *sql, const char *territory, int64_t from,
                         int64_t to, int category)
 {
+    sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return NAN;
     bind_text(st, 1, territory);
@@ -603,7 +574,7 @@ static double median_of(sqlite3 *db, const char *sql, const char *territory, int
         }
         v[n++] = sqlite3_column_double(st, 0);
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     double m = NAN;
     if (n) {
         /* values arrive sorted (ORDER BY) */
@@ -618,18 +589,17 @@ int store_evaluation(store *s, const char *territory, int64_t from_ms, int64_t t
                      struct store_evaluation *out, verr *e)
 {
     PG_DISPATCH(evaluation(s, territory, from_ms, to_ms, outcome_names, outcome_count, out, e));
-    sqlite3 *db = store_sqlite_db(s);
     memset(out, 0, sizeof *out);
     /* ?1 territory (NULL = all), ?2 from, ?3 to */
 #define IN_TERRITORY(col) "(?1 IS NULL OR " col " = ?1)"
     sqlite3_stmt *st =
-        prepare(db, "SELECT count(*) FROM patient WHERE " IN_TERRITORY("territory"), e);
+        store_stmt_get(s, "SELECT count(*) FROM patient WHERE " IN_TERRITORY("territory"), e);
     if (!st) return -1;
     bind_text(st, 1, territory);
     if (sqlite3_step(st) == SQLITE_ROW) out->patients = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
 
-    st = prepare(db,
+    st = store_stmt_get(s,
                  "SELECT ev.category, count(*) FROM event ev JOIN patient p ON p.key = "
                  "ev.patient_key WHERE " IN_TERRITORY("p.territory") " AND ev.created_at >= ?2 "
                  "AND ev.created_at < ?3 AND ev.notify = 1 AND ev.withdrawn = 0 GROUP BY 1",
@@ -642,9 +612,9 @@ int store_evaluation(store *s, const char *territory, int64_t from_ms, int64_t t
         int c = sqlite3_column_int(st, 0);
         if (c >= 1 && c <= 3) out->alerts[c - 1] = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
 
-    st = prepare(db,
+    st = store_stmt_get(s,
                  "SELECT min(category_at_open, 3), count(*), sum(escalated) FROM (SELECT "
                  "coalesce((SELECT min(ev.category) FROM event ev WHERE ev.case_id = c.id), "
                  "c.category) AS category_at_open, c.escalated FROM care_case c WHERE "
@@ -660,25 +630,25 @@ int store_evaluation(store *s, const char *territory, int64_t from_ms, int64_t t
         if (c >= 1 && c <= 3) out->cases[c - 1] = sqlite3_column_int64(st, 1);
         out->escalated += sqlite3_column_int64(st, 2);
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
 
     for (int c = 1; c <= 3; c++) {
         out->median_claim_s[c - 1] = median_of(
-            db,
+            s,
             "SELECT (t.at - c.opened_at) / 1000.0 AS d FROM care_case c JOIN case_transition t "
             "ON t.id = (SELECT min(id) FROM case_transition WHERE case_id = c.id AND to_state = "
             "'claimed') WHERE " IN_TERRITORY("c.territory") " AND c.opened_at >= ?2 AND "
             "c.opened_at < ?3 AND c.category = ?4 ORDER BY d",
             territory, from_ms, to_ms, c);
         out->median_close_s[c - 1] = median_of(
-            db,
+            s,
             "SELECT (c.closed_at - c.opened_at) / 1000.0 AS d FROM care_case c WHERE "
             IN_TERRITORY("c.territory") " AND c.opened_at >= ?2 AND c.opened_at < ?3 AND "
             "c.category = ?4 AND c.state = 'closed' ORDER BY d",
             territory, from_ms, to_ms, c);
     }
 
-    st = prepare(db,
+    st = store_stmt_get(s,
                  "SELECT outcome, count(*) FROM care_case c WHERE " IN_TERRITORY("c.territory")
                  " AND c.closed_at >= ?2 AND c.closed_at < ?3 AND c.state = 'closed' GROUP BY 1",
                  e);
@@ -693,7 +663,7 @@ int store_evaluation(store *s, const char *territory, int64_t from_ms, int64_t t
         for (size_t i = 0; name && i < outcome_count && i < 8; i++)
             if (!strcmp(name, outcome_names[i])) out->outcomes[i] += n;
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
 #undef IN_TERRITORY
     return 0;
 }

@@ -10,19 +10,13 @@
 
 sqlite3_stmt *store_sqlite_prepare(store *s, const char *sql, verr *e)
 {
-    sqlite3 *db = store_sqlite_db(s);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        verr_fail(e, "%s: %s", sql, sqlite3_errmsg(db));
-        return NULL;
-    }
-    return st;
+    return store_stmt_get(s, sql, e);
 }
 
 int store_sqlite_run(store *s, sqlite3_stmt *st, verr *e)
 {
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return verr_fail(e, "%s", sqlite3_errmsg(store_sqlite_db(s)));
     return 0;
@@ -48,7 +42,7 @@ static int step_one(store *s, sqlite3_stmt *st, verr *e)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) return 0;
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc == SQLITE_DONE) return 1;
     return verr_fail(e, "%s", sqlite3_errmsg(store_sqlite_db(s)));
 }
@@ -67,7 +61,7 @@ static int load_strings(store *s, sqlite3_stmt *st, char ***items, size_t *count
         }
         (*items)[(*count)++] = xstrdup((const char *)sqlite3_column_text(st, 0));
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc != SQLITE_DONE) return verr_fail(e, "%s", sqlite3_errmsg(store_sqlite_db(s)));
     return 0;
 }
@@ -90,7 +84,7 @@ int store_region_get(store *s, const char *code, struct store_region *out, verr 
     if (rc != 0) return rc;
     store_sqlite_column(st, 0, out->code, sizeof out->code);
     store_sqlite_column(st, 1, out->name, sizeof out->name);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return 0;
 }
 
@@ -107,7 +101,7 @@ int store_region_each(store *s, int (*fn)(void *arg, const struct store_region *
         store_sqlite_column(st, 1, r.name, sizeof r.name);
         if (fn(arg, &r) != 0) break;
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return verr_fail(e, "regions: %s", sqlite3_errmsg(store_sqlite_db(s)));
     return 0;
@@ -206,7 +200,7 @@ int store_territory_get(store *s, const char *id, struct store_territory *out, v
     int rc = step_one(s, st, e);
     if (rc != 0) return rc;
     rc = read_territory(s, st, out, e);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return rc;
 }
 
@@ -227,7 +221,7 @@ int store_territory_each(store *s, int (*fn)(void *arg, const struct store_terri
         if (fn(arg, &t) != 0) result = 1;
         store_territory_free(&t);
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return result < 0 ? -1 : 0;
 }
 
@@ -249,7 +243,7 @@ int store_commune_territory(store *s, const char *commune, char territory[STORE_
     int rc = step_one(s, st, e);
     if (rc != 0) return rc;
     store_sqlite_column(st, 0, territory, STORE_CODE_MAX);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return 0;
 }
 
@@ -296,7 +290,7 @@ int store_site_get(store *s, const char *id, struct store_site *out, verr *e)
     int rc = step_one(s, st, e);
     if (rc != 0) return rc;
     read_site(st, out);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return 0;
 }
 
@@ -314,7 +308,7 @@ int store_site_each(store *s, const char *territory,
         read_site(st, &site);
         if (fn(arg, &site) != 0) break;
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return verr_fail(e, "sites: %s", sqlite3_errmsg(store_sqlite_db(s)));
     return 0;
@@ -366,7 +360,7 @@ int store_professional_each(store *s, const char *territory,
         p.created_ms = sqlite3_column_int64(st, 7);
         if (fn(arg, &p) != 0) break;
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return verr_fail(e, "professionals: %s", sqlite3_errmsg(store_sqlite_db(s)));
     return 0;
@@ -402,7 +396,7 @@ static int load_details(store *s, struct store_enrolment *en, verr *e)
         store_sqlite_column(st, 0, x->kind, sizeof x->kind);
         x->per_day = sqlite3_column_double(st, 1);
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc != SQLITE_DONE) return verr_fail(e, "enrolment: %s", sqlite3_errmsg(store_sqlite_db(s)));
     return 0;
 }
@@ -443,7 +437,7 @@ int store_enrolment_open(store *s, int64_t patient_key, int64_t now_ms,
     int rc = step_one(s, st, e);
     if (rc != 0) return rc;
     rc = read_enrolment(s, st, out, e);
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return rc;
 }
 
@@ -534,7 +528,7 @@ int store_enrolment_count(store *s, const char *territory, int64_t now_ms, int64
     int rc = step_one(s, st, e);
     if (rc < 0) return -1;
     *count = rc == 0 ? sqlite3_column_int64(st, 0) : 0;
-    if (rc == 0) sqlite3_finalize(st);
+    if (rc == 0) store_stmt_put(s, st);
     return 0;
 }
 
@@ -562,7 +556,7 @@ int store_enrolment_each(store *s, const char *territory, int64_t now_ms,
         if (fn(arg, &en) != 0) result = 1;
         store_enrolment_free(&en);
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return result < 0 ? -1 : 0;
 }
 
@@ -599,7 +593,7 @@ int store_programme_each(store *s, int64_t now_ms,
         const char *condition = (const char *)sqlite3_column_text(st, 1);
         if (fn(arg, territory, condition, sqlite3_column_int64(st, 2)) != 0) break;
     }
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return verr_fail(e, "programme: %s", sqlite3_errmsg(store_sqlite_db(s)));
     return 0;

@@ -79,6 +79,10 @@ enum stmt_id {
 };
 
 sqlite3_stmt *stmt(store *s, enum stmt_id id, verr *e);
+/* A statement for `sql`, prepared once per connection and kept (or a fresh one when the kept
+ * one is in use); give it back with store_stmt_put, never sqlite3_finalize. */
+sqlite3_stmt *store_stmt_get(store *s, const char *sql, verr *e);
+void store_stmt_put(store *s, sqlite3_stmt *st);
 /* "what: <SQLite's message>", returns -1. */
 int db_fail(store *s, verr *e, const char *what);
 void bind_text(sqlite3_stmt *st, int i, const char *s);

@@ -250,11 +250,11 @@ int deserts_write_csv(buf *out, const struct deserts_report *r)
     return rc ? -1 : 0;
 }
 
-static int write_area_json(buf *out, const struct deserts_area *a)
+int deserts_write_area_json(buf *out, const struct deserts_area *a)
 {
     int rc = buf_puts(out, "{\"code\":");
     rc |= buf_append_json_string(out, a->code, strlen(a->code));
-    if (a->level == DESERTS_COMMUNE) {
+    if (a->level == DESERTS_COMMUNE || a->name[0]) {
         rc |= buf_puts(out, ",\"name\":");
         rc |= buf_append_json_string(out, a->name, strlen(a->name));
     }
@@ -287,14 +287,14 @@ int deserts_write_json(buf *out, const struct deserts_report *r)
     int rc = buf_puts(out, "{\"threshold\":");
     rc |= report_json_number(out, r->threshold);
     rc |= buf_puts(out, ",\"france\":");
-    rc |= r->count ? write_area_json(out, &r->areas[0]) : buf_puts(out, "null");
+    rc |= r->count ? deserts_write_area_json(out, &r->areas[0]) : buf_puts(out, "null");
     for (size_t g = 0; g < sizeof groups / sizeof *groups && !rc; g++) {
         rc |= buf_printf(out, ",\"%s\":[", groups[g].key);
         bool first = true;
         for (size_t i = 0; i < r->count && !rc; i++) {
             if (r->areas[i].level != groups[g].level) continue;
             if (!first) rc |= buf_putc(out, ',');
-            rc |= write_area_json(out, &r->areas[i]);
+            rc |= deserts_write_area_json(out, &r->areas[i]);
             first = false;
         }
         rc |= buf_putc(out, ']');

@@ -89,6 +89,9 @@ int deserts_write_csv(buf *out, const struct deserts_report *r);
 /* {"threshold":..,"france":{..},"regions":[..],"departements":[..],"territories":[..],
  *  "communes_under":[..]} */
 int deserts_write_json(buf *out, const struct deserts_report *r);
+/* One area as a JSON object: {"code","name" (communes, or any area given a name),
+ * "communes",...,"deficit_population","doctors"?,"doctors_per_100k"?}. */
+int deserts_write_area_json(buf *out, const struct deserts_area *a);
 
 /* Reads territory,commune rows (also territory_id / id, and commune / code_insee / code);
  * strings live in a. */

@@ -50,6 +50,19 @@ int rotations_problem_from_config(struct rotations_problem *p, config *c, verr *
                              &p->deficit_share, e);
 }
 
+void rotations_teams_span(const struct rotations_problem *p, int64_t *first, int64_t *last)
+{
+    *first = INT64_MAX;
+    *last = INT64_MIN;
+    for (size_t k = 0; k < p->team_count; k++)
+        for (size_t w = 0; w < p->teams[k].window_count; w++) {
+            if (p->teams[k].windows[w].first_day < *first)
+                *first = p->teams[k].windows[w].first_day;
+            if (p->teams[k].windows[w].last_day > *last) *last = p->teams[k].windows[w].last_day;
+        }
+    if (*first > *last) *first = *last = 0;
+}
+
 int rotations_problem_check(const struct rotations_problem *p, verr *e)
 {
     if (p->territory_count > ROTATIONS_MAX_TERRITORIES)

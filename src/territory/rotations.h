@@ -83,6 +83,9 @@ void rotations_problem_defaults(struct rotations_problem *p);
 int rotations_problem_from_config(struct rotations_problem *p, config *c, verr *e);
 /* Checks sizes, ranges, windows and the horizon. */
 int rotations_problem_check(const struct rotations_problem *p, verr *e);
+/* The first and last day any team is available (both 0 without any window): the horizon
+ * when none is given. */
+void rotations_teams_span(const struct rotations_problem *p, int64_t *first, int64_t *last);
 /* Travel days from one territory to another (0 from a territory to itself). */
 int rotations_travel_days(const struct rotations_problem *p, size_t from, size_t to);
 
@@ -111,7 +114,7 @@ int rotations_validate(const struct rotations_problem *p, const struct rotations
 int rotations_write_csv(buf *out, const struct rotations_problem *p,
                         const struct rotations_plan *plan);
 /* {"horizon":{..},"parameters":{..},"capacity_days":..,"stays":[..],"territories":[..],
- *  "teams":[..]} */
+ *  "teams":[{"id","stay_days","windows":[{"from","to"}]}]} */
 int rotations_write_json(buf *out, const struct rotations_problem *p,
                          const struct rotations_plan *plan);
 /* A calendar for a terminal: per month, one line per team, one character per day (the

@@ -354,7 +354,14 @@ int rotations_write_json(buf *out, const struct rotations_problem *p,
         rc |= json_text(out, "id", p->teams[k].id);
         rc |= buf_puts(out, ",\"stay_days\":");
         rc |= report_json_number(out, team_days[k]);
-        rc |= buf_putc(out, '}');
+        /* availability, so that a calendar can tell free days from days off */
+        rc |= buf_puts(out, ",\"windows\":[");
+        for (size_t w = 0; w < p->teams[k].window_count && !rc; w++) {
+            report_format_date(p->teams[k].windows[w].first_day, from);
+            report_format_date(p->teams[k].windows[w].last_day, to);
+            rc |= buf_printf(out, "%s{\"from\":\"%s\",\"to\":\"%s\"}", w ? "," : "", from, to);
+        }
+        rc |= buf_puts(out, "]}");
     }
     rc |= buf_puts(out, "]}\n");
     free(team_days);

@@ -633,6 +633,14 @@ int sites_write_json(buf *out, const struct sites_problem *pb, const struct comm
         rc |= report_json_number(out, s->gain[k]);
         rc |= buf_puts(out, ",\"gain_population\":");
         rc |= report_json_number(out, s->gain_population[k]);
+        /* where to draw it on a map (null without coordinates) */
+        if (t && pb->candidate_commune && pb->candidate_commune[s->chosen[k]] < t->count) {
+            const struct commune *c = &t->communes[pb->candidate_commune[s->chosen[k]]];
+            rc |= buf_puts(out, ",\"lat\":");
+            rc |= report_json_number(out, c->lat);
+            rc |= buf_puts(out, ",\"lon\":");
+            rc |= report_json_number(out, c->lon);
+        }
         rc |= buf_putc(out, '}');
     }
     rc |= buf_puts(out, "]}\n");

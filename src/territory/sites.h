@@ -114,7 +114,7 @@ double sites_coverage(const struct sites_problem *pb, const uint32_t *chosen, si
 int sites_write_csv(buf *out, const struct sites_problem *pb, const struct commune_table *t,
                     const struct sites_solution *s);
 /* {"p":..,"max_minutes":..,"method":..,"optimal":..,"covered_weight":..,"upper_bound":..,
- *  "gap":..,"sites":[{"rank":1,"code":..,"name":..,"gain_weight":..},..]} */
+ *  "gap":..,"sites":[{"rank":1,"code":..,"name":..,"gain_weight":..,"lat":..,"lon":..},..]} */
 int sites_write_json(buf *out, const struct sites_problem *pb, const struct commune_table *t,
                      const struct sites_params *p, const struct sites_solution *s);
 

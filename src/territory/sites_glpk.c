@@ -102,6 +102,15 @@ static glp_prob *build_model(const struct sites_problem *pb, size_t p, double sc
     return lp;
 }
 
+/* GLPK keeps one environment per thread, created on first use and kept until the thread
+ * frees it: a server's request thread would hold it, and leak it when the thread ends.
+ * Nothing of GLPK outlives one solve here, so each solve frees the environment it made. */
+static void release(glp_prob *lp)
+{
+    glp_delete_prob(lp);
+    glp_free_env();
+}
+
 int sites_exact_solve(const struct sites_problem *pb, size_t p, double time_limit_seconds,
                       const uint32_t *start, struct sites_exact_result *out, verr *e)
 {
@@ -130,7 +139,7 @@ int sites_exact_solve(const struct sites_problem *pb, size_t p, double time_limi
     if (rc != 0 || glp_get_status(lp) != GLP_OPT) {
         /* Without the LP optimum there is neither a bound nor a branch and bound. */
         out->time_limit_reached = rc == GLP_ETMLIM;
-        glp_delete_prob(lp);
+        release(lp);
         return 0;
     }
     out->bound = glp_get_obj_val(lp) * scale;
@@ -166,6 +175,6 @@ int sites_exact_solve(const struct sites_problem *pb, size_t p, double time_limi
         out->bound = st.bound * scale;
         out->bound_source = "branch-and-bound";
     }
-    glp_delete_prob(lp);
+    release(lp);
     return 0;
 }

@@ -454,6 +454,31 @@ int travel_catchments(const travel *tr, const uint32_t *destinations, size_t cou
     return rc;
 }
 
+size_t travel_count_pairs(const travel *tr, const uint32_t *destinations, size_t count,
+                          double max_minutes, size_t stop_after)
+{
+    if (!(max_minutes >= 0) || !isfinite(max_minutes)) return 0;
+    struct band_index ix = {0};
+    double radius_km = max_minutes / 60.0 * tr->params.speed_kmh / tr->params.detour_factor;
+    if (tr->kind == TRAVEL_STRAIGHT_LINE) band_index_build(&ix, tr->table, radius_km);
+    struct reach_list found = {0};
+    size_t pairs = 0;
+    for (size_t k = 0; k < count && pairs <= stop_after; k++) {
+        uint32_t d = destinations[k];
+        if (d >= tr->table->count) continue;
+        if (tr->kind == TRAVEL_MATRIX) {
+            for (size_t x = tr->first[d]; x < tr->first[d + 1]; x++)
+                if (tr->minutes[x] <= max_minutes) pairs++;
+        } else {
+            straight_line_reach(tr, &ix, d, max_minutes, radius_km, &found);
+            pairs += found.len;
+        }
+    }
+    free(found.items);
+    if (tr->kind == TRAVEL_STRAIGHT_LINE) band_index_free(&ix);
+    return pairs;
+}
+
 void travel_catchments_free(struct travel_catchments *c)
 {
     free(c->first);

@@ -72,6 +72,11 @@ struct travel_catchments {
 int travel_catchments(const travel *tr, const uint32_t *destinations, size_t count,
                       double max_minutes, struct travel_catchments *out, verr *e);
 void travel_catchments_free(struct travel_catchments *c);
+/* How many (origin, destination) pairs travel_catchments would hold, counting no further
+ * than stop_after: a service can refuse an instance too large before allocating it. Costs
+ * a scan of the pairs counted, and no memory beyond one destination's catchment. */
+size_t travel_count_pairs(const travel *tr, const uint32_t *destinations, size_t count,
+                          double max_minutes, size_t stop_after);
 
 /* Great-circle distance in km between two WGS84 points (mean Earth radius 6371.0088 km). */
 double travel_distance_km(double lat1, double lon1, double lat2, double lon2);

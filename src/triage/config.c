@@ -34,6 +34,7 @@ void triage_config_defaults(struct triage_config *cfg)
     cfg->news2_window_ms = 1 * H;
     cfg->news2_urgent_score = 5;
     cfg->news2_immediate_score = 7;
+    cfg->news2_copd_scale = 2;
     cfg->bp_red_flag_window_ms = 6 * H;
     cfg->glucose_repeat_window_ms = 24 * H;
     cfg->weight_gain_days = 3;
@@ -94,6 +95,7 @@ static const struct setting settings[] = {
     {"triage.news2.window", NULL, 0, SETTING_DURATION, C(news2_window_ms), 5 * MIN, 24 * H},
     {"triage.news2.urgent_score", NULL, 0, SETTING_INT, C(news2_urgent_score), 1, 20},
     {"triage.news2.immediate_score", NULL, 0, SETTING_INT, C(news2_immediate_score), 1, 20},
+    {"triage.news2.copd_scale", NULL, 0, SETTING_INT, C(news2_copd_scale), 1, 2},
     {"triage.bp.systolic_high", "bp_systolic_high", TRIAGE_OVERRIDE_BP_SYSTOLIC_HIGH,
      SETTING_DOUBLE, T(bp_systolic_high), 140, 220},
     {"triage.bp.diastolic_high", "bp_diastolic_high", TRIAGE_OVERRIDE_BP_DIASTOLIC_HIGH,

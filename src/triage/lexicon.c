@@ -42,6 +42,10 @@ enum concept {
     SLEEP,
     UNWELL,
     ANXIETY,
+    ITCHING,
+    CONSTIPATION,
+    COLD_SYMPTOMS,
+    THIRST,
 };
 
 const struct lexicon_concept lexicon_concepts[] = {
@@ -79,6 +83,10 @@ const struct lexicon_concept lexicon_concepts[] = {
     [SLEEP] = {"poor sleep", 3, false},
     [UNWELL] = {"feeling unwell", 3, false},
     [ANXIETY] = {"anxiety", 3, false},
+    [ITCHING] = {"itching", 3, false},
+    [CONSTIPATION] = {"constipation", 3, false},
+    [COLD_SYMPTOMS] = {"runny nose or cold", 3, false},
+    [THIRST] = {"thirst or passing much urine", 3, false},
 };
 
 const struct lexicon_phrase lexicon_phrases[] = {
@@ -381,6 +389,7 @@ const struct lexicon_phrase lexicon_phrases[] = {
     {"mal de tete", HEADACHE},
     {"mal a la tete", HEADACHE},
     {"migraine*", HEADACHE},
+    {"tete lourde", HEADACHE},
     {"headache*", HEADACHE},
 
     {"douleur*", PAIN},
@@ -430,6 +439,12 @@ const struct lexicon_phrase lexicon_phrases[] = {
     {"swelling", SWELLING},
     {"oedema", SWELLING},
     {"edema", SWELLING},
+    {"enfle*", SWELLING},
+    {"chaussures serrent", SWELLING},
+    {"chaussures * serrent", SWELLING},
+    {"chaussures qui serrent", SWELLING},
+    {"shoes * tight", SWELLING},
+    {"shoes feel tight", SWELLING},
 
     {"prise de poids", WEIGHT_GAIN},
     {"pris * kilo*", WEIGHT_GAIN},
@@ -443,6 +458,16 @@ const struct lexicon_phrase lexicon_phrases[] = {
     {"not eating", APPETITE},
     {"no appetite", APPETITE},
     {"loss of appetite", APPETITE},
+    {"moins d appetit", APPETITE},
+    {"peu d appetit", APPETITE},
+    {"appetit diminue", APPETITE},
+    {"moins faim", APPETITE},
+    {"pas faim", APPETITE},
+    {"mange* moins", APPETITE},
+    {"eating less", APPETITE},
+    {"eats less", APPETITE},
+    {"poor appetite", APPETITE},
+    {"less appetite", APPETITE},
 
     {"dort* pas", SLEEP},
     {"dort* plus", SLEEP},
@@ -462,6 +487,27 @@ const struct lexicon_phrase lexicon_phrases[] = {
     {"inquiet*", ANXIETY},
     {"worried", ANXIETY},
 
+    {"demangeaison*", ITCHING},
+    {"demange*", ITCHING},
+    {"prurit*", ITCHING},
+    {"se gratte*", ITCHING},
+    {"itch*", ITCHING},
+
+    {"constip*", CONSTIPATION},
+
+    {"nez qui coule", COLD_SYMPTOMS},
+    {"rhume*", COLD_SYMPTOMS},
+    {"enrhume*", COLD_SYMPTOMS},
+    {"rhinit*", COLD_SYMPTOMS},
+    {"runny nose", COLD_SYMPTOMS},
+    {"a cold", COLD_SYMPTOMS},
+
+    {"soif", THIRST},
+    {"assoiffe*", THIRST},
+    {"urine* beaucoup", THIRST},
+    {"boit sans arret", THIRST},
+    {"thirst*", THIRST},
+
     /* ---- words that only look like complaints ---- */
     {"pas mal", HIDE},
     {"prise de sang", HIDE},
@@ -474,6 +520,10 @@ const struct lexicon_phrase lexicon_phrases[] = {
     {"fear of falling", HIDE},
     {"fall risk", HIDE},
     {"risk of fall*", HIDE},
+    {"bilan de chute*", HIDE},
+    {"prevention des chutes", HIDE},
+    {"fall assessment", HIDE},
+    {"fall prevention", HIDE},
     {"du pain", HIDE},
     {"le pain", HIDE},
     {"de pain", HIDE},

@@ -115,11 +115,19 @@ void triage_news2_score(const double values[TRIAGE_NEWS2_PARAM_COUNT], int scale
     }
 }
 
+int triage_spo2_scale(const struct triage_config *cfg, unsigned classes)
+{
+    if (classes & TRIAGE_COND_HYPERCAPNIC) return 2;
+    if (classes & TRIAGE_COND_COPD) return cfg->news2_copd_scale;
+    return 1;
+}
+
 /* The patient's SpO2 scale: a coordinator's target first, then conditions. */
-static int patient_scale(const struct triage_thresholds *th, const struct patient *ps)
+static int patient_scale(const triage_engine *e, const struct triage_thresholds *th,
+                         const struct patient *ps)
 {
     if (th->spo2_scale == 1 || th->spo2_scale == 2) return th->spo2_scale;
-    return (ps->conditions & TRIAGE_COND_HYPERCAPNIC) ? 2 : 1;
+    return triage_spo2_scale(&e->cfg, ps->conditions);
 }
 
 static void describe_param(triage_engine *e, int param, double v)
@@ -188,7 +196,7 @@ void news2_rule(triage_engine *e, uint32_t patient, struct patient *ps,
         }
     }
     const struct triage_thresholds *th = patient_thresholds(e, ps, patient);
-    int scale = patient_scale(th, ps);
+    int scale = patient_scale(e, th, ps);
     struct triage_news2 n;
     triage_news2_score(values, scale, &n);
 

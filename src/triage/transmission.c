@@ -13,13 +13,14 @@ static const struct {
     const char *code;
     unsigned classes;
 } condition_codes[] = {
-    /* Chronic obstructive lung disease and children; chronic hypercapnic respiratory failure. */
-    {"13645005", TRIAGE_COND_HYPERCAPNIC},  {"195951007", TRIAGE_COND_HYPERCAPNIC},
-    {"185086009", TRIAGE_COND_HYPERCAPNIC}, {"87433001", TRIAGE_COND_HYPERCAPNIC},
-    {"68328006", TRIAGE_COND_HYPERCAPNIC},  {"313296004", TRIAGE_COND_HYPERCAPNIC},
-    {"313297008", TRIAGE_COND_HYPERCAPNIC}, {"313299006", TRIAGE_COND_HYPERCAPNIC},
-    {"135836000", TRIAGE_COND_HYPERCAPNIC}, {"10692761000119107", TRIAGE_COND_HYPERCAPNIC},
-    {"426896000", TRIAGE_COND_HYPERCAPNIC},
+    /* Chronic obstructive lung disease and its usual children. */
+    {"13645005", TRIAGE_COND_COPD},  {"195951007", TRIAGE_COND_COPD},
+    {"185086009", TRIAGE_COND_COPD}, {"87433001", TRIAGE_COND_COPD},
+    {"68328006", TRIAGE_COND_COPD},  {"313296004", TRIAGE_COND_COPD},
+    {"313297008", TRIAGE_COND_COPD}, {"313299006", TRIAGE_COND_COPD},
+    {"135836000", TRIAGE_COND_COPD}, {"10692761000119107", TRIAGE_COND_COPD},
+    /* Chronic hypercapnic respiratory failure; hypercapnia. */
+    {"426896000", TRIAGE_COND_HYPERCAPNIC}, {"29596007", TRIAGE_COND_HYPERCAPNIC},
     /* Heart failure and children. */
     {"84114007", TRIAGE_COND_HEART_FAILURE},  {"42343007", TRIAGE_COND_HEART_FAILURE},
     {"48447003", TRIAGE_COND_HEART_FAILURE},  {"88805009", TRIAGE_COND_HEART_FAILURE},
@@ -63,7 +64,7 @@ static void derive_expectations(triage_engine *e, uint32_t patient, struct patie
     expect_periods periods = {0};
     if (ps->conditions & TRIAGE_COND_HEART_FAILURE) periods[MEASURE_WEIGHT] = 24;
     if (ps->conditions & TRIAGE_COND_DIABETES) periods[MEASURE_GLUCOSE] = 24;
-    if (ps->conditions & TRIAGE_COND_HYPERCAPNIC) periods[MEASURE_SPO2] = 24;
+    if (ps->conditions & (TRIAGE_COND_HYPERCAPNIC | TRIAGE_COND_COPD)) periods[MEASURE_SPO2] = 24;
     if (ps->conditions & TRIAGE_COND_HYPERTENSION) periods[MEASURE_BLOOD_PRESSURE] = 24;
     apply_expectations(e, patient, ps, periods, now_ms);
 }

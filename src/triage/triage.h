@@ -118,6 +118,7 @@ struct triage_config {
     int64_t news2_window_ms;  /* NEWS2 uses each parameter's latest value within this */
     int news2_urgent_score;   /* aggregate at or above: category 2 */
     int news2_immediate_score; /* aggregate at or above: category 1 */
+    int news2_copd_scale;      /* SpO2 scale of COPD without a target (2, the rule) */
     int64_t bp_red_flag_window_ms; /* high BP and a red-flag complaint this close: category 1 */
     int64_t glucose_repeat_window_ms; /* two level-1 lows this close: category 2 */
     int weight_gain_days;     /* 1..7 */
@@ -237,11 +238,16 @@ int triage_request(triage_engine *e, uint32_t patient, const struct triage_reque
 
 /* Condition classes the engine draws on (bits of the value triage_condition returns). */
 enum triage_condition_class {
-    TRIAGE_COND_HYPERCAPNIC = 1 << 0, /* COPD, hypercapnic respiratory failure: SpO2 scale 2 */
+    TRIAGE_COND_HYPERCAPNIC = 1 << 0,   /* hypercapnic respiratory failure: SpO2 scale 2 */
     TRIAGE_COND_HEART_FAILURE = 1 << 1, /* expects a daily weight */
     TRIAGE_COND_DIABETES = 1 << 2,      /* expects a daily glucose */
     TRIAGE_COND_HYPERTENSION = 1 << 3,  /* expects a daily blood pressure */
+    TRIAGE_COND_COPD = 1 << 4,          /* daily SpO2; scale triage.news2.copd_scale */
 };
+
+/* The SpO2 scale (1 or 2) of a patient with these condition classes and no coordinator's
+ * target: 2 for hypercapnic respiratory failure, the configured scale for COPD. */
+int triage_spo2_scale(const struct triage_config *cfg, unsigned classes);
 
 /* Class of one SNOMED CT code, 0 when triage does not use it. */
 unsigned triage_condition_classify(const char *code, size_t n);

@@ -7,14 +7,14 @@
 // Assertions never read the wall clock: the readings are posted with current times so that
 // triage treats them as live, and every wait is for something on the page.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startServer, PASSWORD } from './server.mjs';
 import { batch, observation, quietWeek } from './fhir.mjs';
+import { launchChromium, runScenarios } from './harness.mjs';
 
 const [vigie, web, artifacts] = process.argv.slice(2);
-const CHROMIUM = process.env.VIGIE_CHROMIUM || '/usr/bin/chromium';
 const STEP_TIMEOUT = 60000;
 const scenarios = [];
 const scenario = (name, fn) => scenarios.push({ name, fn });
@@ -382,46 +382,16 @@ async function main() {
   let failed = 0;
   try {
     if (!vigie || !web || !artifacts) throw new Error('usage: console.test.mjs VIGIE WEB_DIR ARTIFACTS_DIR');
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup (apt-get install chromium)`);
-    let chromium;
-    try {
-      ({ chromium } = await import('playwright-core'));
-    } catch (e) {
-      throw new Error('playwright-core is missing: run scripts/setup (npm ci)');
-    }
     rmSync(artifacts, { recursive: true, force: true });
     mkdirSync(artifacts, { recursive: true });
     server = await startServer(vigie, web);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required'],
-      // playwright gives every launch a fresh profile (--user-data-dir in a new temporary
-      // directory, removed at close) and refuses the flag from us
-    });
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
   } catch (e) {
     scenarios.forEach((s, i) => console.log(`not ok ${i + 1} - ${s.name}\n# ${e.message}`));
     await server?.stop();
     process.exit(1);
   }
-  for (const [i, s] of scenarios.entries()) {
-    let timer;
-    try {
-      await Promise.race([s.fn(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), STEP_TIMEOUT); })]);
-      console.log(`ok ${i + 1} - ${s.name}`);
-    } catch (e) {
-      failed += 1;
-      console.log(`not ok ${i + 1} - ${s.name}`);
-      for (const line of String(e.stack || e).split('\n').slice(0, 12)) console.log(`# ${line}`);
-      for (const [name, page] of Object.entries(pages)) {
-        await page.screenshot({ path: join(artifacts, `failed-${i + 1}-${name}.png`), fullPage: true }).catch(() => {});
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  failed = await runScenarios(scenarios, { artifacts, pages, stepTimeout: STEP_TIMEOUT });
   await browser.close().catch(() => {});
   const { log } = await server.stop();
   if (failed) console.log(`# server log:\n${log.split('\n').slice(-30).map((l) => `#   ${l}`).join('\n')}`);

@@ -18,7 +18,8 @@ export const USERS = [
   ['carer1', 'caregiver', null, 'p-care'],
 ];
 
-export async function startServer(vigie, web) {
+// options.config: a configuration file for `vigie serve --config`.
+export async function startServer(vigie, web, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-browser-'));
   const db = join(dir, 'vigie.db');
   for (const [name, role, territory, patient] of USERS) {
@@ -34,7 +35,9 @@ export async function startServer(vigie, web) {
 
   // Starts the server on `listen`; resolves to the port it bound.
   function launch(listen) {
-    child = spawn(vigie, ['serve', '--db', db, '--listen', listen, '--web', web], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['serve', '--db', db, '--listen', listen, '--web', web];
+    if (options.config) args.push('--config', options.config);
+    child = spawn(vigie, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     exit = null;
     child.stderr.on('data', (d) => { log += d; });
     child.on('exit', (code, signal) => { exit = signal ? 128 : code; });

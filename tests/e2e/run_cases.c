@@ -23,7 +23,8 @@
  *   --- sleep 1.5                   lets the server's once-a-second timer run
  *
  * @user is replaced by that standard user's token; @name by a captured value.
- * Each case file is one TAP test point. */
+ * Each case file is one TAP test point. A third argument names a configuration file the
+ * server starts with (e2e_diagnosis: tests/e2e/data/diagnosis.conf). */
 #include "harness.h"
 
 #include <dirent.h>
@@ -420,12 +421,15 @@ static int is_case(const struct dirent *d)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s VIGIE CASE_DIR\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s VIGIE CASE_DIR [CONFIG]\n", argv[0]);
         return 2;
     }
     struct e2e_server srv;
-    if (e2e_prepare(&srv, argv[1]) < 0 || e2e_start(&srv) < 0 || e2e_login_all(&srv) < 0) {
+    int prepared = e2e_prepare(&srv, argv[1]);
+    /* a configuration for the server (a suite of cases needing data files or settings) */
+    if (argc == 4) snprintf(srv.config, sizeof srv.config, "%s", argv[3]);
+    if (prepared < 0 || e2e_start(&srv) < 0 || e2e_login_all(&srv) < 0) {
         printf("1..1\nnot ok 1 - server start\n");
         return 1;
     }

@@ -12,6 +12,7 @@ import { renderCase } from './case.mjs';
 import { renderTerritory } from './territory.mjs';
 import { renderProgramme } from './programme.mjs';
 import { renderReport } from './report.mjs';
+import { renderDiagnosis } from './diagnosis.mjs';
 
 const THEME_KEY = 'vigie.theme';
 const main = $('#main');
@@ -19,14 +20,14 @@ let view = null;
 
 // Screens each role reaches, the first being its home.
 const SCREENS = {
-  coordinator: ['queue', 'territory', 'report'],
+  coordinator: ['queue', 'territory', 'report', 'diagnosis'],
   professional: ['queue', 'territory', 'report'],
-  planner: ['programme', 'territory'],
-  admin: ['programme'],
+  planner: ['programme', 'diagnosis', 'territory'],
+  admin: ['programme', 'diagnosis'],
   caregiver: ['report'],
   gateway: [],
 };
-const SHORTCUTS = { q: 'queue', t: 'territory', p: 'programme', s: 'report' };
+const SHORTCUTS = { q: 'queue', t: 'territory', p: 'programme', s: 'report', d: 'diagnosis' };
 
 const clinical = (user) => user && (user.role === 'coordinator' || user.role === 'professional');
 
@@ -80,7 +81,7 @@ function renderHeader() {
 function showHelp() {
   const dialog = $('#help');
   const rows = [
-    ['q', t('help.queue')], ['t', t('help.territory')], ['s', t('help.report')], ['p', t('help.programme')],
+    ['q', t('help.queue')], ['t', t('help.territory')], ['s', t('help.report')], ['p', t('help.programme')], ['d', t('help.diagnosis')],
     ['↑ ↓ / j k', t('help.move')], ['Enter', t('help.open')], ['c', t('help.claim')], ['r', t('help.release')],
     ['x', t('help.close')], ['n', t('help.note')], ['7 / 3 / 9', t('help.period')], ['Esc', t('help.back')], ['?', t('help.help')],
   ];
@@ -165,6 +166,7 @@ function route() {
   else if (name === 'territory') view = renderTerritory(main, ctx);
   else if (name === 'programme') view = renderProgramme(main, ctx);
   else if (name === 'report') view = renderReport(main, ctx);
+  else if (name === 'diagnosis') view = renderDiagnosis(main, ctx);
   document.body.dataset.screen = name;
   renderHeader();
 }

@@ -124,6 +124,35 @@ static void config_errors_name_the_key(void **state)
     free(path);
 }
 
+/* A relative path in a file is taken from the file's directory; one set in code, or an
+ * absolute one, is kept as it is. */
+static void config_paths_follow_the_file(void **state)
+{
+    (void)state;
+    char *path = write_temp("[territory]\ndata_dir = data\ncommunes = /srv/c.csv\n");
+    verr e;
+    config *c = config_load(path, &e);
+    assert_non_null(c);
+    char out[256], expected[256];
+    assert_int_equal(config_get_path(c, "territory.data_dir", out, sizeof out, &e), 1);
+    snprintf(expected, sizeof expected, "%.*s/data", (int)(strrchr(path, '/') - path), path);
+    assert_string_equal(out, expected);
+    assert_int_equal(config_get_path(c, "territory.communes", out, sizeof out, &e), 1);
+    assert_string_equal(out, "/srv/c.csv");
+    assert_int_equal(config_get_path(c, "territory.map", out, sizeof out, &e), 0);
+    assert_string_equal(out, "");
+    config_set(c, "territory.map", "here/map.geojson");
+    assert_int_equal(config_get_path(c, "territory.map", out, sizeof out, &e), 1);
+    assert_string_equal(out, "here/map.geojson");
+    char tiny[8];
+    assert_int_equal(config_get_path(c, "territory.data_dir", tiny, sizeof tiny, &e), -1);
+    assert_non_null(strstr(e.msg, "territory.data_dir"));
+    assert_int_equal(config_check_unused(c, &e), 0);
+    config_free(c);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +162,7 @@ int main(void)
         cmocka_unit_test(arena_alignment_and_reset),
         cmocka_unit_test(config_sections_and_types),
         cmocka_unit_test(config_errors_name_the_key),
+        cmocka_unit_test(config_paths_follow_the_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

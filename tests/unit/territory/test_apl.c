@@ -278,6 +278,8 @@ static void matrix_pairs_and_errors(void **state)
     assert_int_equal(c.origin[0], 0);
     assert_near(c.minutes[2], 5, 0);
     travel_catchments_free(&c);
+    assert_int_equal(travel_count_pairs(tr, dest, 1, 12, SIZE_MAX), 3);
+    assert_int_equal(travel_count_pairs(tr, dest, 1, 4, SIZE_MAX), 1);
     travel_free(tr);
 
     text = "from,to,minutes\nA,B,12\nA,Q,5\n";
@@ -339,6 +341,12 @@ static void spatial_index_matches_brute_force(void **state)
             }
             assert_int_equal(x, c.first[d + 1]);
         }
+        /* counting (a server's bound on a request) agrees, and stops past its limit */
+        assert_int_equal(travel_count_pairs(tr, dest, t.count, limits[l], SIZE_MAX),
+                         c.first[t.count]);
+        size_t stop = c.first[t.count] / 3;
+        size_t counted = travel_count_pairs(tr, dest, t.count, limits[l], stop);
+        assert_true(counted > stop && counted <= c.first[t.count]);
         travel_catchments_free(&c);
     }
     free(dest);

@@ -148,6 +148,13 @@ static void hand_worked_single_team(void **state)
     buf_reset(&out);
     assert_int_equal(rotations_write_json(&out, &p, &r), 0);
     assert_non_null(strstr(buf_cstr(&out), "\"start\":\"2026-04-10\""));
+    /* the team's availability, for a calendar to draw days off */
+    assert_non_null(strstr(buf_cstr(&out),
+                           "\"windows\":[{\"from\":\"2026-04-01\",\"to\":\"2026-04-20\"}]"));
+    int64_t first, last;
+    rotations_teams_span(&p, &first, &last);
+    assert_int_equal(first, DAY0);
+    assert_int_equal(last, DAY0 + 19);
     buf_free(&out);
     rotations_plan_free(&r);
 }

@@ -191,6 +191,8 @@ static void instance_from_communes(void **state)
     assert_int_equal(sites_write_json(&out, &pb, &t, &p, &s), 0);
     assert_non_null(strstr(buf_cstr(&out), "\"optimal\":true"));
     assert_non_null(strstr(buf_cstr(&out), "\"code\":\"B\""));
+    /* no coordinates: the map marker's place is null */
+    assert_non_null(strstr(buf_cstr(&out), "\"lat\":null,\"lon\":null"));
     buf_free(&out);
     sites_solution_free(&s);
     sites_problem_free(&pb);

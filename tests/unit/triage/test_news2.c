@@ -166,8 +166,7 @@ static void scale_two_from_condition_and_target(void **state)
     (void)state;
     struct world *w = world_new();
     const char *copd[] = {"13645005"};
-    assert_int_equal(triage_condition(w->engine, 0, copd, 1, true, T0),
-                     TRIAGE_COND_HYPERCAPNIC);
+    assert_int_equal(triage_condition(w->engine, 0, copd, 1, true, T0), TRIAGE_COND_COPD);
     observe(w, 0, MEASURE_SPO2, 88, T0); /* scale 2: 0 */
     assert_int_equal(count_rule(w, TRIAGE_RULE_NEWS2), 0);
     observe(w, 1, MEASURE_SPO2, 88, T0); /* scale 1: 3 */
@@ -201,13 +200,40 @@ static void scale_two_from_condition_and_target(void **state)
     world_free(w);
 }
 
+/* triage.news2.copd_scale = 1 keeps COPD on scale 1; hypercapnia still selects scale 2. */
+static void copd_scale_is_configurable(void **state)
+{
+    (void)state;
+    struct triage_config cfg;
+    triage_config_defaults(&cfg);
+    cfg.news2_copd_scale = 1;
+    struct world *w = world_new_with(&cfg);
+    const char *copd[] = {"13645005"}, *hypercapnic[] = {"426896000"};
+    triage_condition(w->engine, 0, copd, 1, true, T0);
+    triage_condition(w->engine, 1, copd, 1, true, T0);
+    triage_condition(w->engine, 1, hypercapnic, 1, true, T0);
+    observe(w, 0, MEASURE_SPO2, 88, T0); /* scale 1: 3 */
+    assert_int_equal(last_category(w, TRIAGE_RULE_NEWS2), 2);
+    assert_reason_has(last_event(w), "SpO2 scale 1");
+    world_clear(w);
+    observe(w, 1, MEASURE_SPO2, 88, T0); /* scale 2: 0 */
+    assert_int_equal(w->got.count, 0);
+    assert_int_equal(triage_spo2_scale(&cfg, TRIAGE_COND_COPD), 1);
+    assert_int_equal(triage_spo2_scale(&cfg, TRIAGE_COND_COPD | TRIAGE_COND_HYPERCAPNIC), 2);
+    triage_config_defaults(&cfg);
+    assert_int_equal(triage_spo2_scale(&cfg, TRIAGE_COND_COPD), 2);
+    assert_int_equal(triage_spo2_scale(&cfg, TRIAGE_COND_HEART_FAILURE), 1);
+    world_free(w);
+}
+
 static void hypercapnic_failure_and_children_classify(void **state)
 {
     (void)state;
-    const char *codes[] = {"426896000", "195951007", "87433001", "185086009"};
+    const char *copd[] = {"13645005", "195951007", "87433001", "185086009"};
     for (size_t i = 0; i < 4; i++)
-        assert_int_equal(triage_condition_classify(codes[i], strlen(codes[i])),
-                         TRIAGE_COND_HYPERCAPNIC);
+        assert_int_equal(triage_condition_classify(copd[i], strlen(copd[i])), TRIAGE_COND_COPD);
+    assert_int_equal(triage_condition_classify("426896000", 9), TRIAGE_COND_HYPERCAPNIC);
+    assert_int_equal(triage_condition_classify("29596007", 8), TRIAGE_COND_HYPERCAPNIC);
     assert_int_equal(triage_condition_classify("84114007", 8), TRIAGE_COND_HEART_FAILURE);
     assert_int_equal(triage_condition_classify("44054006", 8), TRIAGE_COND_DIABETES);
     assert_int_equal(triage_condition_classify("1234", 4), 0);
@@ -247,6 +273,7 @@ int main(void)
         cmocka_unit_test(rule_categories_at_boundaries),
         cmocka_unit_test(window_includes_exactly_one_hour),
         cmocka_unit_test(scale_two_from_condition_and_target),
+        cmocka_unit_test(copd_scale_is_configurable),
         cmocka_unit_test(hypercapnic_failure_and_children_classify),
         cmocka_unit_test(late_set_is_not_raised_as_immediate),
     };

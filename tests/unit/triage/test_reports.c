@@ -51,6 +51,8 @@ static void negated_complaints_raise_nothing(void **state)
         "He fell asleep in his chair",
         "Patient without fever, no cough",
         "Tout va bien, RAS",
+        "Elle a bon appétit, les chevilles ne sont pas gonflées.",
+        "Pas de démangeaison depuis le changement de savon",
         "",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) expect_category(texts[i], 0);
@@ -93,6 +95,15 @@ static void complaints_raise_with_their_words(void **state)
     expect_category("mal à la poitrine", 1);
     expect_category("il a du mal à respirer", 2);
     expect_category("œdème des chevilles", 3);
+    /* Minor complaints in the words families use ("other complaints", category 3). */
+    expect_category("Il trouve que ses chaussures serrent un peu le soir.", 3);
+    expect_category("Elle a moins d'appétit que d'habitude cette semaine.", 3);
+    expect_category("Il a des démangeaisons sur les bras depuis le nouveau savon.", 3);
+    expect_category("Constipation depuis trois jours", 3);
+    expect_category("Elle a un peu le nez qui coule, pas de fièvre.", 3);
+    expect_category("Il a très soif et urine beaucoup depuis hier.", 3);
+    expect_category("Il a la tête lourde", 3);
+    expect_category("itchy rash on both arms", 3);
 }
 
 static void folding_survives_odd_text(void **state)
@@ -146,6 +157,15 @@ static void requests_by_priority_raised_by_red_flags(void **state)
     assert_int_equal(request_category(PRIORITY_ROUTINE, "pas de douleur thoracique", NULL, 0),
                      3);
     assert_int_equal(request_category(PRIORITY_STAT, "fatigue", NULL, 0), 1);
+    /* A fall assessment is not a fall; a fall told in other words still raises. */
+    assert_int_equal(request_category(PRIORITY_ROUTINE,
+                                      "Bilan de chute : avis sur la réévaluation des "
+                                      "traitements sédatifs",
+                                      NULL, 0),
+                     3);
+    assert_int_equal(request_category(PRIORITY_ROUTINE, "Bilan de chute, il est tombé hier",
+                                      NULL, 0),
+                     2);
 }
 
 static void duplicate_report_is_dropped(void **state)
