@@ -73,7 +73,7 @@ static int columns_of(store *s, const char *table, struct columns *out, verr *e)
     if (!st) return -1;
     while (sqlite3_step(st) == SQLITE_ROW && out->count < COPY_MAX_COLUMNS)
         out->names[out->count++] = xstrdup((const char *)sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return 0;
 }
 
@@ -193,7 +193,7 @@ static int writer_close(struct writer_state *w, bool ok, verr *e)
         }
         return rc;
     }
-    sqlite3_finalize(w->insert);
+    store_stmt_put(w->s, w->insert);
     w->insert = NULL;
     return 0;
 }
@@ -295,7 +295,7 @@ static int copy_table(store *from, struct writer_state *w, const char *table,
             }
             rc = write_row(w, v, cols->count, e);
         }
-        sqlite3_finalize(st);
+        if (st) store_stmt_put(from, st);
     }
     buf_free(&sql);
     int closed = writer_close(w, rc == 0, e);
@@ -328,7 +328,7 @@ static int count_rows(store *s, const char *table, int64_t *n, verr *e)
     sqlite3_stmt *st = store_sqlite_prepare(s, sql, e);
     if (!st) return -1;
     *n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    store_stmt_put(s, st);
     return 0;
 }
 
