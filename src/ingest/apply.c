@@ -435,7 +435,7 @@ static void prefetch_lookups(ingest *ing, struct ingest_request *req)
         observation_row(&it->u.obs, key, &rows[n]);
         rows[n++].id = it->keep_id ? it->id : NULL;
     }
-    if (n > 1) store_observation_prefetch(ing->s, rows, n);
+    if (n) store_observation_prefetch(ing->s, rows, n);
     free(rows);
 }
 
