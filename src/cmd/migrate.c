@@ -40,10 +40,17 @@ int cmd_migrate(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
-        case 'f': from = optarg; break;
-        case 't': to = optarg; break;
-        case 'h': usage(stdout); return CMD_EXIT_OK;
-        default: return cmd_usage_error("migrate", "unknown option");
+        case 'f':
+            from = optarg;
+            break;
+        case 't':
+            to = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return CMD_EXIT_OK;
+        default:
+            return cmd_usage_error("migrate", "unknown option");
         }
     }
     if (optind < argc) return cmd_usage_error("migrate", "unexpected argument '%s'", argv[optind]);

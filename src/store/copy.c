@@ -19,12 +19,30 @@
 /* Tables in an order where a row's references come before it (foreign keys); the tables a
  * migration fills itself (region, cluster_tick) and the schema's version are not copied. */
 static const char *const tables[] = {
-    "ingest_log",  "patient",          "patient_identifier", "observation",
-    "resource",    "user_account",     "user_territory",     "user_patient",
-    "auth_token",  "event",            "event_source",       "care_case",
-    "case_transition", "case_note",    "threshold_override", "change_feed",
-    "territory",   "territory_commune", "site",              "professional",
-    "enrolment",   "enrolment_condition", "enrolment_expected", "audit",
+    "ingest_log",
+    "patient",
+    "patient_identifier",
+    "observation",
+    "resource",
+    "user_account",
+    "user_territory",
+    "user_patient",
+    "auth_token",
+    "event",
+    "event_source",
+    "care_case",
+    "case_transition",
+    "case_note",
+    "threshold_override",
+    "change_feed",
+    "territory",
+    "territory_commune",
+    "site",
+    "professional",
+    "enrolment",
+    "enrolment_condition",
+    "enrolment_expected",
+    "audit",
 };
 
 #define COPY_MAX_COLUMNS 32
@@ -93,11 +111,20 @@ static void copy_text(buf *b, const char *t, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = t[i];
         switch (c) {
-        case '\\': buf_puts(b, "\\\\"); break;
-        case '\t': buf_puts(b, "\\t"); break;
-        case '\n': buf_puts(b, "\\n"); break;
-        case '\r': buf_puts(b, "\\r"); break;
-        default: buf_putc(b, c);
+        case '\\':
+            buf_puts(b, "\\\\");
+            break;
+        case '\t':
+            buf_puts(b, "\\t");
+            break;
+        case '\n':
+            buf_puts(b, "\\n");
+            break;
+        case '\r':
+            buf_puts(b, "\\r");
+            break;
+        default:
+            buf_putc(b, c);
         }
     }
 }
@@ -110,10 +137,18 @@ static int write_row(struct writer_state *w, const struct value *v, int n, verr 
         for (int i = 0; i < n; i++) {
             if (i) buf_putc(b, '\t');
             switch (v[i].type) {
-            case V_NULL: buf_puts(b, "\\N"); break;
-            case V_INTEGER: buf_printf(b, "%" PRId64, v[i].integer); break;
-            case V_REAL: buf_printf(b, "%.17g", v[i].real); break;
-            case V_TEXT: copy_text(b, v[i].text, v[i].len); break;
+            case V_NULL:
+                buf_puts(b, "\\N");
+                break;
+            case V_INTEGER:
+                buf_printf(b, "%" PRId64, v[i].integer);
+                break;
+            case V_REAL:
+                buf_printf(b, "%.17g", v[i].real);
+                break;
+            case V_TEXT:
+                copy_text(b, v[i].text, v[i].len);
+                break;
             case V_BLOB:
                 /* bytea's hex input, its backslash doubled for COPY */
                 buf_puts(b, "\\\\x");
@@ -130,9 +165,15 @@ static int write_row(struct writer_state *w, const struct value *v, int n, verr 
         sqlite3_stmt *st = w->insert;
         for (int i = 0; i < n; i++) {
             switch (v[i].type) {
-            case V_NULL: sqlite3_bind_null(st, i + 1); break;
-            case V_INTEGER: sqlite3_bind_int64(st, i + 1, v[i].integer); break;
-            case V_REAL: sqlite3_bind_double(st, i + 1, v[i].real); break;
+            case V_NULL:
+                sqlite3_bind_null(st, i + 1);
+                break;
+            case V_INTEGER:
+                sqlite3_bind_int64(st, i + 1, v[i].integer);
+                break;
+            case V_REAL:
+                sqlite3_bind_double(st, i + 1, v[i].real);
+                break;
             case V_TEXT:
                 sqlite3_bind_text(st, i + 1, v[i].text, (int)v[i].len, SQLITE_STATIC);
                 break;
@@ -159,7 +200,8 @@ static int writer_open(struct writer_state *w, const char *table, const struct c
     buf_init(&sql, 1 << 16);
     if (store_is_pg(w->s)) {
         buf_printf(&sql, "COPY %s (", table);
-        for (int i = 0; i < cols->count; i++) buf_printf(&sql, "%s%s", i ? ", " : "", cols->names[i]);
+        for (int i = 0; i < cols->count; i++)
+            buf_printf(&sql, "%s%s", i ? ", " : "", cols->names[i]);
         buf_puts(&sql, ") FROM STDIN");
         PGresult *r = PQexec(pg_of(w->s)->conn, buf_cstr(&sql));
         int ok = PQresultStatus(r) == PGRES_COPY_IN;
@@ -273,7 +315,8 @@ static int copy_table(store *from, struct writer_state *w, const char *table,
             for (int k = 0; k < cols->count; k++) {
                 memset(&v[k], 0, sizeof v[k]);
                 switch (sqlite3_column_type(st, k)) {
-                case SQLITE_NULL: break;
+                case SQLITE_NULL:
+                    break;
                 case SQLITE_INTEGER:
                     v[k].type = V_INTEGER;
                     v[k].integer = sqlite3_column_int64(st, k);
@@ -339,9 +382,8 @@ static int exec_on(store *s, const char *sql, verr *e)
     return st ? store_sqlite_run(s, st, e) : -1;
 }
 
-int store_copy(store *from, store *to,
-               void (*progress)(void *arg, const char *table, int64_t rows), void *arg,
-               verr *e)
+int store_copy(store *from, store *to, void (*progress)(void *arg, const char *table, int64_t rows),
+               void *arg, verr *e)
 {
     if (store_schema_version(from) != store_schema_version(to))
         return verr_fail(e, "the databases have schema versions %d and %d",
@@ -349,8 +391,9 @@ int store_copy(store *from, store *to,
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
         int64_t n;
         if (count_rows(to, tables[t], &n, e) < 0) return -1;
-        if (n) return verr_fail(e, "the destination is not empty (table %s has %lld rows)",
-                                tables[t], (long long)n);
+        if (n)
+            return verr_fail(e, "the destination is not empty (table %s has %lld rows)", tables[t],
+                             (long long)n);
     }
     /* one snapshot of the source, one transaction on the destination */
     bool read_opened = false;
@@ -371,7 +414,8 @@ int store_copy(store *from, store *to,
         /* the columns both have; the destination fills its own others (change_seq) */
         for (int i = 0; i < src.count; i++)
             for (int k = 0; k < dst.count; k++)
-                if (!strcmp(src.names[i], dst.names[k])) both.names[both.count++] = xstrdup(src.names[i]);
+                if (!strcmp(src.names[i], dst.names[k]))
+                    both.names[both.count++] = xstrdup(src.names[i]);
         if (both.count) rc = copy_table(from, &w, tables[t], &both, e);
         if (rc == 0 && progress) progress(arg, tables[t], w.rows);
         columns_free(&src);

@@ -69,9 +69,8 @@ int store_pg_case_standing_category(store *st, int64_t case_id, int *category, v
 {
     struct pg_params p = {0};
     pgp_int(&p, case_id);
-    PGresult *r = pg_query(pg_of(st),
-                           "SELECT min(category) FROM event WHERE case_id = $1 AND withdrawn = 0",
-                           &p, e);
+    PGresult *r = pg_query(
+        pg_of(st), "SELECT min(category) FROM event WHERE case_id = $1 AND withdrawn = 0", &p, e);
     if (!r) return verr_prefix(e, "case category");
     int rc = PQgetisnull(r, 0, 0) ? 1 : 0;
     if (rc == 0) *category = (int)pg_i64(r, 0, 0);
@@ -80,8 +79,8 @@ int store_pg_case_standing_category(store *st, int64_t case_id, int *category, v
 }
 
 int store_pg_events_since(store *st, int64_t since_ms,
-                          int (*fn)(void *arg, int64_t patient_key, const char *rule,
-                                    int category, int64_t at_ms),
+                          int (*fn)(void *arg, int64_t patient_key, const char *rule, int category,
+                                    int64_t at_ms),
                           void *arg, verr *e)
 {
     struct pg_store *s = pg_of(st);
@@ -127,9 +126,9 @@ int store_pg_source_ref(store *st, int64_t seq, char out[128], verr *e)
 
 /* ---- Cases ------------------------------------------------------------------------------ */
 
-#define CASE_COLUMNS                                                                              \
-    "c.id, c.patient_key, p.id, c.territory, c.state, c.category, c.nature, c.title, "          \
-    "c.opened_at, c.deadline, c.updated_at, c.escalated, c.claimed_by, c.claimed_at, "           \
+#define CASE_COLUMNS                                                                               \
+    "c.id, c.patient_key, p.id, c.territory, c.state, c.category, c.nature, c.title, "             \
+    "c.opened_at, c.deadline, c.updated_at, c.escalated, c.claimed_by, c.claimed_at, "             \
     "c.closed_at, c.outcome"
 
 void pg_read_case(const PGresult *r, int i, struct store_case *c)
@@ -258,8 +257,8 @@ int store_pg_case_transition(store *st, int64_t case_id, int64_t at_ms, const ch
     return 0;
 }
 
-int store_pg_case_note(store *st, int64_t case_id, int64_t at_ms, const char *who,
-                       const char *kind, const char *text, verr *e)
+int store_pg_case_note(store *st, int64_t case_id, int64_t at_ms, const char *who, const char *kind,
+                       const char *text, verr *e)
 {
     struct pg_params p = {0};
     pgp_int(&p, case_id);
@@ -285,8 +284,8 @@ static int each_case(PGresult *r, int (*fn)(void *arg, const struct store_case *
     return 0;
 }
 
-int store_pg_cases_due(store *st, int64_t now_ms,
-                       int (*fn)(void *arg, const struct store_case *c), void *arg, verr *e)
+int store_pg_cases_due(store *st, int64_t now_ms, int (*fn)(void *arg, const struct store_case *c),
+                       void *arg, verr *e)
 {
     struct pg_params p = {0};
     pgp_int(&p, now_ms);
@@ -300,9 +299,8 @@ int store_pg_cases_due(store *st, int64_t now_ms,
     return each_case(r, fn, arg);
 }
 
-int store_pg_queue(store *st, const char *const *territories, size_t count,
-                   bool all_territories, int (*fn)(void *arg, const struct store_case *c),
-                   void *arg, verr *e)
+int store_pg_queue(store *st, const char *const *territories, size_t count, bool all_territories,
+                   int (*fn)(void *arg, const struct store_case *c), void *arg, verr *e)
 {
     struct pg_params p = {0};
     PGresult *r;
@@ -388,8 +386,8 @@ int store_pg_patient_fired(store *st, int64_t patient_key, int64_t from_ms,
 }
 
 int store_pg_resources_of_territory(store *st, const char *territory, const char *type,
-                                    int (*fn)(void *arg, const char *patient_id,
-                                              int64_t birth_ms, const char *json, size_t len),
+                                    int (*fn)(void *arg, const char *patient_id, int64_t birth_ms,
+                                              const char *json, size_t len),
                                     void *arg, verr *e)
 {
     struct pg_params p = {0};
@@ -445,8 +443,7 @@ int store_pg_override_add(store *st, int64_t patient_key, const char *json, cons
     return 0;
 }
 
-int store_pg_override_each(store *st,
-                           int (*fn)(void *arg, int64_t patient_key, const char *json),
+int store_pg_override_each(store *st, int (*fn)(void *arg, int64_t patient_key, const char *json),
                            void *arg, verr *e)
 {
     struct pg_store *s = pg_of(st);
@@ -521,8 +518,8 @@ int64_t store_pg_feed_last_id(store *st)
 }
 
 int store_pg_feed_since(store *st, int64_t after_id, int limit,
-                        int (*fn)(void *arg, int64_t id, const char *territory,
-                                  const char *kind, const char *data),
+                        int (*fn)(void *arg, int64_t id, const char *territory, const char *kind,
+                                  const char *data),
                         void *arg, verr *e)
 {
     struct pg_params p = {0};
@@ -546,8 +543,8 @@ int store_pg_feed_since(store *st, int64_t after_id, int limit,
 /* $1 territory (NULL = all), $2 from, $3 to */
 #define IN_TERRITORY(col) "($1::text IS NULL OR " col " = $1)"
 
-static double median_of(struct pg_store *s, const char *sql, const char *territory,
-                        int64_t from, int64_t to, int category)
+static double median_of(struct pg_store *s, const char *sql, const char *territory, int64_t from,
+                        int64_t to, int category)
 {
     struct pg_params p = {0};
     pgp_text(&p, territory);
@@ -579,11 +576,13 @@ int store_pg_evaluation(store *st, const char *territory, int64_t from_ms, int64
     pgp_text(&p, territory);
     pgp_int(&p, from_ms);
     pgp_int(&p, to_ms);
-    r = pg_query(s,
-                 "SELECT ev.category, count(*) FROM event ev JOIN patient p ON p.key = "
-                 "ev.patient_key WHERE " IN_TERRITORY("p.territory") " AND ev.created_at >= $2 "
-                 "AND ev.created_at < $3 AND ev.notify = 1 AND ev.withdrawn = 0 GROUP BY 1",
-                 &p, e);
+    r = pg_query(
+        s,
+        "SELECT ev.category, count(*) FROM event ev JOIN patient p ON p.key = "
+        "ev.patient_key WHERE " IN_TERRITORY("p.territory") " AND ev.created_at >= $2 "
+                                                            "AND ev.created_at < $3 AND ev.notify "
+                                                            "= 1 AND ev.withdrawn = 0 GROUP BY 1",
+        &p, e);
     if (!r) return verr_prefix(e, "evaluation");
     for (int i = 0; i < PQntuples(r); i++) {
         int c = (int)pg_i64(r, i, 0);
@@ -591,13 +590,14 @@ int store_pg_evaluation(store *st, const char *territory, int64_t from_ms, int64
     }
     PQclear(r);
 
-    r = pg_query(s,
-                 "SELECT least(category_at_open, 3), count(*), sum(escalated) FROM (SELECT "
-                 "coalesce((SELECT min(ev.category) FROM event ev WHERE ev.case_id = c.id), "
-                 "c.category) AS category_at_open, c.escalated FROM care_case c WHERE "
-                 IN_TERRITORY("c.territory") " AND c.opened_at >= $2 AND c.opened_at < $3) x "
-                 "GROUP BY 1",
-                 &p, e);
+    r = pg_query(
+        s,
+        "SELECT least(category_at_open, 3), count(*), sum(escalated) FROM (SELECT "
+        "coalesce((SELECT min(ev.category) FROM event ev WHERE ev.case_id = c.id), "
+        "c.category) AS category_at_open, c.escalated FROM care_case c WHERE " IN_TERRITORY(
+            "c.territory") " AND c.opened_at >= $2 AND c.opened_at < $3) x "
+                           "GROUP BY 1",
+        &p, e);
     if (!r) return verr_prefix(e, "evaluation");
     for (int i = 0; i < PQntuples(r); i++) {
         int c = (int)pg_i64(r, i, 0);
@@ -612,21 +612,23 @@ int store_pg_evaluation(store *st, const char *territory, int64_t from_ms, int64
             s,
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (t.at - c.opened_at) / 1000.0) "
             "FROM care_case c JOIN case_transition t ON t.id = (SELECT min(id) FROM "
-            "case_transition WHERE case_id = c.id AND to_state = 'claimed') WHERE "
-            IN_TERRITORY("c.territory") " AND c.opened_at >= $2 AND c.opened_at < $3 AND "
-            "c.category = $4",
+            "case_transition WHERE case_id = c.id AND to_state = 'claimed') WHERE " IN_TERRITORY(
+                "c.territory") " AND c.opened_at >= $2 AND c.opened_at < $3 AND "
+                               "c.category = $4",
             territory, from_ms, to_ms, c);
         out->median_close_s[c - 1] = median_of(
             s,
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (c.closed_at - c.opened_at) / "
-            "1000.0) FROM care_case c WHERE " IN_TERRITORY("c.territory") " AND c.opened_at >= "
-            "$2 AND c.opened_at < $3 AND c.category = $4 AND c.state = 'closed'",
+            "1000.0) FROM care_case c WHERE " IN_TERRITORY(
+                "c.territory") " AND c.opened_at >= "
+                               "$2 AND c.opened_at < $3 AND c.category = $4 AND c.state = 'closed'",
             territory, from_ms, to_ms, c);
     }
 
     r = pg_query(s,
-                 "SELECT outcome, count(*) FROM care_case c WHERE " IN_TERRITORY("c.territory")
-                 " AND c.closed_at >= $2 AND c.closed_at < $3 AND c.state = 'closed' GROUP BY 1",
+                 "SELECT outcome, count(*) FROM care_case c WHERE " IN_TERRITORY(
+                     "c.territory") " AND c.closed_at >= $2 AND c.closed_at < $3 AND c.state = "
+                                    "'closed' GROUP BY 1",
                  &p, e);
     if (!r) return verr_prefix(e, "evaluation");
     for (int i = 0; i < PQntuples(r); i++) {

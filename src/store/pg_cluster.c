@@ -80,8 +80,8 @@ static int hand_over(struct pg_store *s, const struct store_sync_sink *sink, int
         switch (kind) {
         case 0:
             if (sink->patient)
-                rc = sink->patient(sink->arg, pg_i64(r, i, 0), PQgetvalue(r, i, 1),
-                                   pg_str(r, i, 2));
+                rc =
+                    sink->patient(sink->arg, pg_i64(r, i, 0), PQgetvalue(r, i, 1), pg_str(r, i, 2));
             break;
         case 2:
             if (sink->enrolment) {
@@ -92,7 +92,8 @@ static int hand_over(struct pg_store *s, const struct store_sync_sink *sink, int
             }
             break;
         case 3:
-            if (sink->override) rc = sink->override(sink->arg, pg_i64(r, i, 0), PQgetvalue(r, i, 1));
+            if (sink->override)
+                rc = sink->override(sink->arg, pg_i64(r, i, 0), PQgetvalue(r, i, 1));
             break;
         default:
             if (sink->event)
@@ -121,8 +122,8 @@ int store_pg_turn(store *st, const struct store_sync_sink *sink, int64_t *max_se
     s->in_turn = true;
     static const struct store_sync_sink none;
     if (!sink) sink = &none;
-    int64_t *mark[] = {&s->marks.patient, &s->marks.input, &s->marks.enrolment,
-                       &s->marks.override, &s->marks.event};
+    int64_t *mark[] = {&s->marks.patient, &s->marks.input, &s->marks.enrolment, &s->marks.override,
+                       &s->marks.event};
     const int64_t seen[] = {now.patient, now.input, now.enrolment, now.override, now.event};
     for (int kind = 0; kind < 5; kind++) {
         if (seen[kind] <= *mark[kind]) continue;
@@ -144,9 +145,10 @@ int store_pg_tick_claim(store *st, int64_t now_ms, int64_t period_ms, bool *mine
     pgp_int(&p, period_ms);
     int64_t rows;
     /* In the writer's turn: the first node whose tick comes after the period takes it. */
-    if (pg_command_count(pg_of(st),
-                         "UPDATE cluster_tick SET at = $1 WHERE id = 1 AND at <= $1::bigint - $2::bigint", &p,
-                         &rows, e) < 0)
+    if (pg_command_count(
+            pg_of(st),
+            "UPDATE cluster_tick SET at = $1 WHERE id = 1 AND at <= $1::bigint - $2::bigint", &p,
+            &rows, e) < 0)
         return verr_prefix(e, "timers");
     *mine = rows == 1;
     return 0;

@@ -144,6 +144,24 @@ unsigned char *pg_bytea_alloc(const char *text, size_t *n)
     return out;
 }
 
+int pg_read_text_row(struct pg_store *s, const char *sql, const struct pg_params *p, buf *text,
+                     int64_t *key, int *extra, verr *e)
+{
+    PGresult *r = pg_query(s, sql, p, e);
+    if (!r) return -1;
+    int rc = 1;
+    if (PQntuples(r)) {
+        buf_reset(text);
+        rc = buf_append(text, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0)) < 0
+                 ? verr_fail(e, "resource larger than the response limit")
+                 : 0;
+        if (key) *key = pg_i64(r, 0, 1);
+        if (extra && PQnfields(r) > 2) *extra = (int)pg_i64(r, 0, 2);
+    }
+    PQclear(r);
+    return rc;
+}
+
 int pg_fail(struct pg_store *s, verr *e, const char *what)
 {
     const char *msg = PQerrorMessage(s->conn);
@@ -214,7 +232,8 @@ static void settle(struct pg_store *s)
             if (slot >= 0) s->prepared[slot] = NULL;
             record_failure(s, st == PGRES_PIPELINE_ABORTED
                                   ? "a statement failed earlier in this job"
-                                  : r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+                              : r ? PQresultErrorMessage(r)
+                                  : PQerrorMessage(s->conn));
         }
         PQclear(r);
     }
@@ -319,7 +338,7 @@ static PGresult *run_piped(struct pg_store *s, const char *sql, bool prepare,
         if (!s->failed) return r;
     } else {
         record_failure(s, r && st != PGRES_PIPELINE_ABORTED ? PQresultErrorMessage(r)
-                                                             : PQerrorMessage(s->conn));
+                                                            : PQerrorMessage(s->conn));
         if (prepare && st == PGRES_PIPELINE_ABORTED) s->prepared[slot_of(s, sql)] = NULL;
     }
     PQclear(r);
@@ -366,8 +385,8 @@ int pg_command(struct pg_store *s, const char *sql, const struct pg_params *p, v
     return 0;
 }
 
-int pg_command_count(struct pg_store *s, const char *sql, const struct pg_params *p,
-                     int64_t *rows, verr *e)
+int pg_command_count(struct pg_store *s, const char *sql, const struct pg_params *p, int64_t *rows,
+                     verr *e)
 {
     PGresult *r = pg_query(s, sql, p, e);
     if (!r) return -1;

@@ -20,9 +20,9 @@
 #include "store/pg.h"
 #include "store/store.h"
 
-#define PG_MAX_PARAMS 24
-#define PG_PREPARED_SLOTS 512 /* statement texts prepared per connection (hash table) */
-#define PG_PENDING_MAX 4096   /* answers a pipeline may owe before it is drained */
+#define PG_MAX_PARAMS     24
+#define PG_PREPARED_SLOTS 512  /* statement texts prepared per connection (hash table) */
+#define PG_PENDING_MAX    4096 /* answers a pipeline may owe before it is drained */
 
 /* What this connection's in-memory state has taken in, per kind of row (store_turn): the
  * highest change_seq of patients and enrolments, input seq, override id, event seq. */
@@ -37,17 +37,17 @@ struct pg_store {
     /* prepared statements, keyed by the address of their (static) SQL text */
     const char *prepared[PG_PREPARED_SLOTS];
     /* pipeline: answers owed, in order; each names the prepared slot it creates, or -1 */
-    bool in_txn;   /* between store_begin and store_commit / store_rollback */
-    bool in_read;  /* in a read-only snapshot opened by pg_read_begin */
+    bool in_txn;  /* between store_begin and store_commit / store_rollback */
+    bool in_read; /* in a read-only snapshot opened by pg_read_begin */
     int pending_slot[PG_PENDING_MAX];
     int pending_head, pending_count;
-    bool failed;   /* an answer was an error since the last sync point */
+    bool failed; /* an answer was an error since the last sync point */
     char failure[512];
-    int cursors;   /* open cursors (their names) */
+    int cursors; /* open cursors (their names) */
     /* the writer's turn (pg_cluster.c) */
     bool in_turn;
     struct pg_marks marks;
-    int64_t next_log_id; /* ingest log ids, allocated in the turn */
+    int64_t next_log_id;          /* ingest log ids, allocated in the turn */
     struct pg_prefetch *prefetch; /* a job's duplicate lookups, answered ahead (pg_prefetch.c) */
     bool listening;
     ZSTD_CCtx *zc;
@@ -71,9 +71,9 @@ struct pg_params {
 };
 
 void pgp_int(struct pg_params *p, int64_t v);
-void pgp_time(struct pg_params *p, int64_t ms); /* STORE_NO_TIME -> NULL */
-void pgp_double(struct pg_params *p, double v); /* NaN -> NULL */
-void pgp_text(struct pg_params *p, const char *t); /* NULL -> NULL */
+void pgp_time(struct pg_params *p, int64_t ms);            /* STORE_NO_TIME -> NULL */
+void pgp_double(struct pg_params *p, double v);            /* NaN -> NULL */
+void pgp_text(struct pg_params *p, const char *t);         /* NULL -> NULL */
 void pgp_text_or_null(struct pg_params *p, const char *t); /* NULL or "" -> NULL */
 /* Text that need not end with a NUL (sent in binary format, which for text is its bytes). */
 void pgp_text_n(struct pg_params *p, const char *t, size_t n);
@@ -91,8 +91,8 @@ PGresult *pg_query_text(struct pg_store *s, const char *sql, const struct pg_par
  * known at the next read or sync point; otherwise it runs at once. */
 int pg_command(struct pg_store *s, const char *sql, const struct pg_params *p, verr *e);
 /* A statement run at once whose count of rows affected matters (ON CONFLICT DO NOTHING). */
-int pg_command_count(struct pg_store *s, const char *sql, const struct pg_params *p,
-                     int64_t *rows, verr *e);
+int pg_command_count(struct pg_store *s, const char *sql, const struct pg_params *p, int64_t *rows,
+                     verr *e);
 /* Runs SQL text (one or several statements, no parameters) at once, outside a pipeline. */
 int pg_exec(struct pg_store *s, const char *sql, verr *e);
 /* In a pipeline: a sync point; -1 with the first error since the previous one. */
@@ -110,15 +110,19 @@ int pg_scan(struct pg_store *s, const char *sql, const struct pg_params *p,
 bool pg_read_begin(struct pg_store *s, verr *e, int *rc);
 void pg_read_end(struct pg_store *s, bool opened);
 
+/* A lookup of one row (text, key[, an integer]): the text into `text` (its limit applies),
+ * the key and the integer when asked. 0, 1 when no row, -1 on error. */
+int pg_read_text_row(struct pg_store *s, const char *sql, const struct pg_params *p, buf *text,
+                     int64_t *key, int *extra, verr *e);
 /* "what: <PostgreSQL's message>", returns -1. */
 int pg_fail(struct pg_store *s, verr *e, const char *what);
 
 /* ---- Reading results (text format) ----------------------------------------------------- */
 
-int64_t pg_i64(const PGresult *r, int row, int col);    /* NULL -> 0 */
-int64_t pg_time(const PGresult *r, int row, int col);   /* NULL -> STORE_NO_TIME */
-double pg_double(const PGresult *r, int row, int col);  /* NULL -> NaN */
-const char *pg_str(const PGresult *r, int row, int col); /* NULL -> NULL */
+int64_t pg_i64(const PGresult *r, int row, int col);                    /* NULL -> 0 */
+int64_t pg_time(const PGresult *r, int row, int col);                   /* NULL -> STORE_NO_TIME */
+double pg_double(const PGresult *r, int row, int col);                  /* NULL -> NaN */
+const char *pg_str(const PGresult *r, int row, int col);                /* NULL -> NULL */
 void pg_copy(const PGresult *r, int row, int col, char *out, size_t n); /* NULL -> "" */
 /* A bytea column (hex output) decoded into out; returns its length, or -1 when longer than
  * max or malformed. */
@@ -154,7 +158,7 @@ int pg_input_row(PGresult *r, int i, int (*fn)(void *arg, const struct store_rep
                  void *arg);
 
 #define PG_ENROLMENT_COLUMNS                                                                       \
-    "e.id, e.patient_key, p.id, e.territory, e.start_at, e.end_at, e.created_by, e.created_at, " \
+    "e.id, e.patient_key, p.id, e.territory, e.start_at, e.end_at, e.created_by, e.created_at, "   \
     "e.updated_at, (SELECT string_agg(code, ',' ORDER BY code) FROM enrolment_condition WHERE "    \
     "enrolment_id = e.id), (SELECT string_agg(kind || '=' || per_day::text, ',' ORDER BY kind) "   \
     "FROM enrolment_expected WHERE enrolment_id = e.id)"
@@ -162,10 +166,10 @@ int pg_input_row(PGresult *r, int i, int (*fn)(void *arg, const struct store_rep
 /* Inputs of both tables merged by seq: observations carry NULL for type, resources NULL for
  * the observation columns. Without the observations' text when `obs_text` is "NULL". */
 #define PG_INPUT_COLUMNS(obs_text)                                                                 \
-    "SELECT seq, NULL::text AS type, id, version, patient_key, kind, code_system, code, "        \
-    "effective, precision, value, value2, status::text, triage, received_at, log_id, "           \
-    "log_entry, " obs_text ", id_form, coalesce(replaces, 0) FROM observation"                    \
-    " %s UNION ALL SELECT seq, type, id, version, patient_key, 0, NULL, NULL, time, 0, NULL, "   \
+    "SELECT seq, NULL::text AS type, id, version, patient_key, kind, code_system, code, "          \
+    "effective, precision, value, value2, status::text, triage, received_at, log_id, "             \
+    "log_entry, " obs_text ", id_form, coalesce(replaces, 0) FROM observation"                     \
+    " %s UNION ALL SELECT seq, type, id, version, patient_key, 0, NULL, NULL, time, 0, NULL, "     \
     "NULL, status, 0, received_at, log_id, log_entry, resource, 0, 0 FROM resource %s ORDER BY 1"
 
 #endif

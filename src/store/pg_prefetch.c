@@ -112,9 +112,12 @@ static bool matches(enum lookup how, const struct store_observation *k, const ch
                     const struct store_observation *o)
 {
     switch (how) {
-    case BY_ID: return k->id && !strcmp(k->id, id);
-    case BY_IDENT: return same_ident(k, patient_key, ident);
-    default: return same_content(k, o);
+    case BY_ID:
+        return k->id && !strcmp(k->id, id);
+    case BY_IDENT:
+        return same_ident(k, patient_key, ident);
+    default:
+        return same_content(k, o);
     }
 }
 
@@ -139,8 +142,9 @@ int pg_prefetch_lookup(struct pg_store *s, int how, const char *id, int64_t pati
         int state = how == BY_ID ? r->by_id : how == BY_IDENT ? r->by_ident : r->same;
         if (state == ASKED_NOT || !matches((enum lookup)how, &r->key, id, patient_key, ident, o))
             continue;
-        const struct store_obs_ref *ref =
-            how == BY_ID ? &r->id_ref : how == BY_IDENT ? &r->ident_ref : &r->same_ref;
+        const struct store_obs_ref *ref = how == BY_ID      ? &r->id_ref
+                                          : how == BY_IDENT ? &r->ident_ref
+                                                            : &r->same_ref;
         if (state == FOUND_NONE || was_superseded(pf, ref->seq)) return 1;
         *out = *ref;
         return 0;
@@ -201,8 +205,9 @@ static void array_text(buf *b, const char *t, bool first)
     buf_putc(b, '"');
 }
 
-#define REF_COLUMNS(a) a ".seq, " a ".id, " a ".version, " a ".status, " a ".value, " a ".value2, " \
-    a ".effective, " a ".code"
+#define REF_COLUMNS(a)                                                                             \
+    a ".seq, " a ".id, " a ".version, " a ".status, " a ".value, " a ".value2, " a                 \
+      ".effective, " a ".code"
 #define OBS_REF "seq, id, version, status, value, value2, effective, code"
 
 static void read_ref(const PGresult *r, int i, int col, struct store_obs_ref *out)
@@ -260,17 +265,26 @@ void store_pg_observation_prefetch(store *st, const struct store_observation *ro
     verr e;
     PGresult *r = pg_query(
         s,
-        "SELECT q.i, " REF_COLUMNS("b") ", " REF_COLUMNS("c") ", " REF_COLUMNS("d") " FROM "
-        "unnest($1::int[], $2::text[], $3::bigint[], $4::bytea[], $5::int[], $6::bigint[], "
-        "$7::text[], $8::text[], $9::float8[], $10::float8[]) AS q(i, id, pk, ident, kind, eff, "
-        "code, cs, v, v2) LEFT JOIN LATERAL (SELECT " OBS_REF " FROM observation o WHERE q.id "
-        "IS NOT NULL AND o.id = q.id AND o.current = 1) b ON true LEFT JOIN LATERAL (SELECT "
-        OBS_REF " FROM observation o WHERE q.ident IS NOT NULL AND o.patient_key = q.pk AND "
-        "o.ident = q.ident AND o.current = 1 AND o.ident IS NOT NULL LIMIT 1) c ON true LEFT "
-        "JOIN LATERAL (SELECT " OBS_REF " FROM observation o WHERE o.patient_key = q.pk AND "
-        "o.kind = q.kind AND o.effective = q.eff AND o.current = 1 AND o.code = q.code AND "
-        "coalesce(o.code_system, '') = coalesce(q.cs, '') AND o.value IS NOT DISTINCT FROM q.v "
-        "AND o.value2 IS NOT DISTINCT FROM q.v2 LIMIT 1) d ON true",
+        "SELECT q.i, " REF_COLUMNS("b") ", " REF_COLUMNS("c") ", " REF_COLUMNS(
+            "d") " FROM "
+                 "unnest($1::int[], $2::text[], $3::bigint[], $4::bytea[], $5::int[], "
+                 "$6::bigint[], "
+                 "$7::text[], $8::text[], $9::float8[], $10::float8[]) AS q(i, id, pk, ident, "
+                 "kind, eff, "
+                 "code, cs, v, v2) LEFT JOIN LATERAL (SELECT " OBS_REF
+                 " FROM observation o WHERE q.id "
+                 "IS NOT NULL AND o.id = q.id AND o.current = 1) b ON true LEFT JOIN LATERAL "
+                 "(SELECT " OBS_REF
+                 " FROM observation o WHERE q.ident IS NOT NULL AND o.patient_key = q.pk AND "
+                 "o.ident = q.ident AND o.current = 1 AND o.ident IS NOT NULL LIMIT 1) c ON true "
+                 "LEFT "
+                 "JOIN LATERAL (SELECT " OBS_REF
+                 " FROM observation o WHERE o.patient_key = q.pk AND "
+                 "o.kind = q.kind AND o.effective = q.eff AND o.current = 1 AND o.code = q.code "
+                 "AND "
+                 "coalesce(o.code_system, '') = coalesce(q.cs, '') AND o.value IS NOT DISTINCT "
+                 "FROM q.v "
+                 "AND o.value2 IS NOT DISTINCT FROM q.v2 LIMIT 1) d ON true",
         &p, &e);
     for (int k = 0; k < 10; k++) buf_free(&a[k]);
     /* without answers, each lookup asks for itself: slower, never wrong */

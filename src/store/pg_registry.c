@@ -41,8 +41,8 @@ int store_pg_region_get(store *st, const char *code, struct store_region *out, v
     return rc;
 }
 
-int store_pg_region_each(store *st, int (*fn)(void *arg, const struct store_region *r),
-                         void *arg, verr *e)
+int store_pg_region_each(store *st, int (*fn)(void *arg, const struct store_region *r), void *arg,
+                         verr *e)
 {
     PGresult *r = pg_query(pg_of(st), "SELECT code, name FROM region ORDER BY code", NULL, e);
     if (!r) return verr_prefix(e, "regions");
@@ -65,8 +65,9 @@ static int insert_communes(struct pg_store *s, const struct store_territory *t, 
         pgp_text(&p, t->communes[i]);
         pgp_text(&p, t->id);
         /* synchronous: a commune of another territory must be refused here, naming it */
-        PGresult *r = pg_query(s, "INSERT INTO territory_commune(commune, territory) VALUES "
-                                  "($1, $2)",
+        PGresult *r = pg_query(s,
+                               "INSERT INTO territory_commune(commune, territory) VALUES "
+                               "($1, $2)",
                                &p, e);
         if (!r) return verr_prefix(e, "commune %s", t->communes[i]);
         PQclear(r);
@@ -102,8 +103,7 @@ int store_pg_territory_add(store *st, const struct store_territory *t, verr *e)
     return insert_communes(s, t, e);
 }
 
-int store_pg_territory_update(store *st, const struct store_territory *t, bool communes,
-                              verr *e)
+int store_pg_territory_update(store *st, const struct store_territory *t, bool communes, verr *e)
 {
     struct pg_store *s = pg_of(st);
     struct pg_params p = {0};
@@ -128,7 +128,7 @@ int store_pg_territory_update(store *st, const struct store_territory *t, bool c
 }
 
 #define TERRITORY_COLUMNS                                                                          \
-    "t.id, t.name, t.region, t.quota, t.created_at, t.updated_at, (SELECT string_agg(commune, "  \
+    "t.id, t.name, t.region, t.quota, t.created_at, t.updated_at, (SELECT string_agg(commune, "    \
     "',' ORDER BY commune) FROM territory_commune WHERE territory = t.id)"
 
 static void read_territory(const PGresult *r, int i, struct store_territory *t)
@@ -148,8 +148,8 @@ int store_pg_territory_get(store *st, const char *id, struct store_territory *ou
     memset(out, 0, sizeof *out);
     struct pg_params p = {0};
     pgp_text(&p, id);
-    PGresult *r = pg_query(pg_of(st), "SELECT " TERRITORY_COLUMNS " FROM territory t WHERE t.id = $1",
-                           &p, e);
+    PGresult *r =
+        pg_query(pg_of(st), "SELECT " TERRITORY_COLUMNS " FROM territory t WHERE t.id = $1", &p, e);
     if (!r) return verr_prefix(e, "territory");
     int rc = PQntuples(r) ? 0 : 1;
     if (rc == 0) read_territory(r, 0, out);
@@ -237,9 +237,8 @@ int store_pg_site_each(store *st, const char *territory,
 {
     struct pg_params p = {0};
     pgp_text(&p, territory);
-    PGresult *r = pg_query(pg_of(st),
-                           "SELECT " SITE_COLUMNS " FROM site WHERE territory = $1 ORDER BY id",
-                           &p, e);
+    PGresult *r = pg_query(
+        pg_of(st), "SELECT " SITE_COLUMNS " FROM site WHERE territory = $1 ORDER BY id", &p, e);
     if (!r) return verr_prefix(e, "sites");
     for (int i = 0; i < PQntuples(r); i++) {
         struct store_site site;
@@ -272,8 +271,8 @@ int store_pg_professional_add(store *st, const struct store_professional *pr, ve
 }
 
 int store_pg_professional_each(store *st, const char *territory,
-                               int (*fn)(void *arg, const struct store_professional *p),
-                               void *arg, verr *e)
+                               int (*fn)(void *arg, const struct store_professional *p), void *arg,
+                               verr *e)
 {
     struct pg_params p = {0};
     pgp_text(&p, territory);
@@ -320,8 +319,7 @@ void pg_read_enrolment(const PGresult *r, int i, struct store_enrolment *en)
     for (size_t k = 0; k < count; k++) {
         char *eq = strchr(expected[k], '=');
         struct store_expected *x = &en->expected[en->expected_count++];
-        snprintf(x->kind, sizeof x->kind, "%.*s", eq ? (int)(eq - expected[k]) : 0,
-                 expected[k]);
+        snprintf(x->kind, sizeof x->kind, "%.*s", eq ? (int)(eq - expected[k]) : 0, expected[k]);
         x->per_day = eq ? strtod(eq + 1, NULL) : 0;
         free(expected[k]);
     }
@@ -442,9 +440,9 @@ int store_pg_enrolment_each(store *st, const char *territory, int64_t now_ms,
     bool opened = pg_read_begin(s, e, &rc);
     if (rc < 0) return -1;
     /* all territories: what is read here counts as known to this connection (store_turn) */
-    PGresult *m = territory ? NULL
-                            : pg_query(s, "SELECT coalesce(max(change_seq), 0) FROM enrolment",
-                                       NULL, e);
+    PGresult *m = territory
+                      ? NULL
+                      : pg_query(s, "SELECT coalesce(max(change_seq), 0) FROM enrolment", NULL, e);
     struct pg_params p = {0};
     pgp_text(&p, territory);
     pgp_int(&p, now_ms);

@@ -148,22 +148,10 @@ int store_pg_observation_read(store *s, const char *id, buf *resource, int64_t *
 {
     struct pg_params p = {0};
     pgp_text(&p, id);
-    PGresult *r = pg_query(pg_of(s),
-                           "SELECT resource, patient_key, id_form FROM observation WHERE id = $1 "
-                           "AND current = 1",
-                           &p, e);
-    if (!r) return -1;
-    int rc = 1;
-    if (PQntuples(r)) {
-        buf_reset(resource);
-        rc = buf_append(resource, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0)) < 0
-                 ? verr_fail(e, "resource larger than the response limit")
-                 : 0;
-        if (patient_key) *patient_key = pg_i64(r, 0, 1);
-        if (id_form) *id_form = (int)pg_i64(r, 0, 2);
-    }
-    PQclear(r);
-    return rc;
+    return pg_read_text_row(pg_of(s),
+                            "SELECT resource, patient_key, id_form FROM observation WHERE id = $1 "
+                            "AND current = 1",
+                            &p, resource, patient_key, id_form, e);
 }
 
 int store_pg_observation_id(store *s, int64_t seq, char id[72], verr *e)
@@ -336,19 +324,8 @@ int store_pg_resource_read(store *s, const char *type, const char *id, buf *reso
     struct pg_params p = {0};
     pgp_text(&p, type);
     pgp_text(&p, id);
-    PGresult *r = pg_query(pg_of(s),
-                           "SELECT resource, patient_key FROM resource WHERE type = $1 AND id = "
-                           "$2 AND current = 1",
-                           &p, e);
-    if (!r) return -1;
-    int rc = 1;
-    if (PQntuples(r)) {
-        buf_reset(resource);
-        rc = buf_append(resource, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0)) < 0
-                 ? verr_fail(e, "resource larger than the response limit")
-                 : 0;
-        if (patient_key) *patient_key = pg_i64(r, 0, 1);
-    }
-    PQclear(r);
-    return rc;
+    return pg_read_text_row(pg_of(s),
+                            "SELECT resource, patient_key FROM resource WHERE type = $1 AND id = "
+                            "$2 AND current = 1",
+                            &p, resource, patient_key, NULL, e);
 }

@@ -72,8 +72,7 @@ static int load_list(struct pg_store *s, const char *sql, int64_t user_id, char 
     return 0;
 }
 
-int store_pg_user_get(store *st, const char *username, int64_t id, struct store_user *u,
-                      verr *e)
+int store_pg_user_get(store *st, const char *username, int64_t id, struct store_user *u, verr *e)
 {
     struct pg_store *s = pg_of(st);
     memset(u, 0, sizeof *u);
@@ -105,8 +104,7 @@ int store_pg_user_get(store *st, const char *username, int64_t id, struct store_
     PQclear(r);
     if (load_list(s, "SELECT territory FROM user_territory WHERE user_id = $1 ORDER BY territory",
                   u->id, &u->territories, &u->territory_count, e) < 0 ||
-        load_list(s,
-                  "SELECT patient_id FROM user_patient WHERE user_id = $1 ORDER BY patient_id",
+        load_list(s, "SELECT patient_id FROM user_patient WHERE user_id = $1 ORDER BY patient_id",
                   u->id, &u->patients, &u->patient_count, e) < 0) {
         store_user_free(u);
         return -1;
@@ -114,8 +112,7 @@ int store_pg_user_get(store *st, const char *username, int64_t id, struct store_
     return 0;
 }
 
-int store_pg_user_update(store *st, const struct store_user *u, bool lists, int64_t now_ms,
-                         verr *e)
+int store_pg_user_update(store *st, const struct store_user *u, bool lists, int64_t now_ms, verr *e)
 {
     struct pg_store *s = pg_of(st);
     struct pg_params p = {0};
@@ -152,8 +149,7 @@ int store_pg_user_each(store *st, int (*fn)(void *arg, const struct store_user *
 }
 
 int store_pg_token_add(store *st, const unsigned char hash[32], int64_t user_id,
-                       enum store_token_kind kind, int64_t created_ms, int64_t expires_ms,
-                       verr *e)
+                       enum store_token_kind kind, int64_t created_ms, int64_t expires_ms, verr *e)
 {
     struct pg_params p = {0};
     pgp_bytes(&p, hash, 32);
@@ -169,8 +165,8 @@ int store_pg_token_add(store *st, const unsigned char hash[32], int64_t user_id,
     return 0;
 }
 
-int store_pg_token_user(store *st, const unsigned char hash[32], int64_t now_ms,
-                        int64_t *user_id, int64_t *expires_ms, verr *e)
+int store_pg_token_user(store *st, const unsigned char hash[32], int64_t now_ms, int64_t *user_id,
+                        int64_t *expires_ms, verr *e)
 {
     struct pg_params p = {0};
     pgp_bytes(&p, hash, 32);

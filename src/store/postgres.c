@@ -2,6 +2,7 @@
  * ingest log and patients. Durability: synchronous_commit is on for every connection, so a
  * commit returns once its WAL is flushed (on the primary, and on synchronous standbys when
  * the operator names some), and the writer answers its clients only after that. */
+#include "store/logpack.h"
 #include "store/pg_int.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -30,8 +31,8 @@ static int pg_migrate(struct pg_store *s, verr *e)
                      e);
     int version = rc == 0 ? store_pg_schema_version((store *)s) : -1;
     if (rc == 0 && version > store_schema_latest())
-        rc = verr_fail(e, "the database has schema version %d, newer than this vigie (%d)",
-                       version, store_schema_latest());
+        rc = verr_fail(e, "the database has schema version %d, newer than this vigie (%d)", version,
+                       store_schema_latest());
     for (int v = version + 1; rc == 0 && v <= store_schema_latest(); v++) {
         char update[64];
         snprintf(update, sizeof update, "UPDATE schema_version SET version = %d", v);
@@ -137,12 +138,10 @@ int store_pg_schema_version(store *st)
     struct pg_store *s = pg_of(st);
     PGresult *r = PQexec(s->conn, "SELECT version FROM schema_version");
     int version = -1;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK)
-        version = PQntuples(r) ? (int)pg_i64(r, 0, 0) : 0;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) version = PQntuples(r) ? (int)pg_i64(r, 0, 0) : 0;
     PQclear(r);
     return version;
 }
-
 
 int64_t store_pg_max_seq(store *st)
 {
@@ -157,22 +156,14 @@ int64_t store_pg_max_seq(store *st)
 
 /* ---- Ingest log ------------------------------------------------------------------------ */
 
-#define LOG_DIGEST_SIZE 32
-#define LOG_ZSTD_LEVEL 1 /* as SQLite's store: ingestion speed first */
-
 int store_pg_log_append(store *st, struct store_log_entry *entry, verr *e)
 {
     struct pg_store *s = pg_of(st);
-    size_t bound = ZSTD_compressBound(entry->raw_len);
-    void *packed = xmalloc(bound);
-    size_t packed_len =
-        ZSTD_compressCCtx(s->zc, packed, bound, entry->raw, entry->raw_len, LOG_ZSTD_LEVEL);
-    if (ZSTD_isError(packed_len)) {
-        free(packed);
-        return verr_fail(e, "zstd: %s", ZSTD_getErrorName(packed_len));
-    }
-    unsigned char digest[LOG_DIGEST_SIZE];
-    crypto_generichash(digest, sizeof digest, entry->raw, entry->raw_len, NULL, 0);
+    void *packed;
+    size_t packed_len;
+    unsigned char digest[STORE_LOG_DIGEST_SIZE];
+    if (store_log_pack(s->zc, entry->raw, entry->raw_len, &packed, &packed_len, digest, e) < 0)
+        return -1;
     struct pg_params p = {0};
     pgp_int(&p, entry->received_ms);
     pgp_text(&p, entry->sender);
@@ -230,35 +221,14 @@ int store_pg_log_read(store *st, int64_t id, struct store_log_entry *out, buf *r
     out->channel = pg_str(r, 0, 2);
     out->format = (enum store_log_format)pg_i64(r, 0, 3);
     out->entries = pg_i64(r, 0, 4);
-    size_t raw_size = (size_t)pg_i64(r, 0, 5);
-    unsigned char digest[LOG_DIGEST_SIZE];
+    unsigned char digest[STORE_LOG_DIGEST_SIZE];
     long digest_len = pg_bytea(r, 0, 6, digest, sizeof digest);
     size_t packed_len = 0;
     unsigned char *packed = pg_bytea_alloc(PQgetvalue(r, 0, 7), &packed_len);
-    buf_reset(raw);
-    int result = 0;
-    if (!packed) {
-        result = verr_fail(e, "ingest log %lld: the stored bytes are malformed", (long long)id);
-    } else if (raw_size > raw->max) {
-        result = verr_fail(e, "ingest log %lld: %zu bytes exceed the buffer", (long long)id,
-                           raw_size);
-    } else {
-        char *tmp = xmalloc(raw_size + 1);
-        size_t n = ZSTD_decompressDCtx(s->zd, tmp, raw_size + 1, packed, packed_len);
-        unsigned char check[LOG_DIGEST_SIZE];
-        if (ZSTD_isError(n) || n != raw_size) {
-            result = verr_fail(e, "ingest log %lld: the compressed bytes are damaged",
-                               (long long)id);
-        } else {
-            crypto_generichash(check, sizeof check, (const unsigned char *)tmp, n, NULL, 0);
-            if (digest_len != LOG_DIGEST_SIZE || memcmp(check, digest, sizeof check) != 0)
-                result = verr_fail(e, "ingest log %lld: digest mismatch, the bytes changed",
-                                   (long long)id);
-            else
-                buf_append(raw, tmp, n);
-        }
-        free(tmp);
-    }
+    int result =
+        packed ? store_log_unpack(s->zd, id, packed, packed_len, (size_t)pg_i64(r, 0, 5), digest,
+                                  digest_len < 0 ? 0 : (size_t)digest_len, raw, e)
+               : verr_fail(e, "ingest log %lld: the stored bytes are malformed", (long long)id);
     free(packed);
     out->raw = buf_cstr(raw);
     out->raw_len = raw->len;
@@ -268,8 +238,8 @@ int store_pg_log_read(store *st, int64_t id, struct store_log_entry *out, buf *r
 /* ---- Patients -------------------------------------------------------------------------- */
 
 /* Runs a lookup returning at most one row: 0 with *out set, 1 when none, -1 on error. */
-static int one_row(struct pg_store *s, const char *sql, const struct pg_params *p,
-                   PGresult **out, verr *e)
+static int one_row(struct pg_store *s, const char *sql, const struct pg_params *p, PGresult **out,
+                   verr *e)
 {
     PGresult *r = pg_query(s, sql, p, e);
     if (!r) return -1;
@@ -365,25 +335,12 @@ int store_pg_patient_key_by_identifier(store *st, const char *system, const char
     return 0;
 }
 
-/* (resource text, key) of a one-row result into the caller's buffer. */
-static int take_resource(PGresult *r, buf *resource, int64_t *key, verr *e)
-{
-    buf_reset(resource);
-    int rc = buf_append(resource, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0)) < 0
-                 ? verr_fail(e, "resource larger than the response limit")
-                 : 0;
-    if (key) *key = pg_i64(r, 0, 1);
-    PQclear(r);
-    return rc;
-}
-
 int store_pg_patient_read(store *st, const char *id, buf *resource, int64_t *key, verr *e)
 {
     struct pg_params p = {0};
     pgp_text(&p, id);
-    PGresult *r;
-    int rc = one_row(pg_of(st), "SELECT resource, key FROM patient WHERE id = $1", &p, &r, e);
-    return rc ? rc : take_resource(r, resource, key, e);
+    return pg_read_text_row(pg_of(st), "SELECT resource, key FROM patient WHERE id = $1", &p,
+                            resource, key, NULL, e);
 }
 
 int store_pg_patient_info(store *st, const char *id, int64_t *key, char territory[64], verr *e)
@@ -447,8 +404,8 @@ int store_pg_patient_each(store *st,
     if (rc < 0) return -1;
     /* what is read here counts as known to this connection (store_turn) */
     PGresult *m = pg_query(s, "SELECT coalesce(max(change_seq), 0) FROM patient", NULL, e);
-    PGresult *r = m ? pg_query(s, "SELECT key, id, territory FROM patient ORDER BY key", NULL, e)
-                    : NULL;
+    PGresult *r =
+        m ? pg_query(s, "SELECT key, id, territory FROM patient ORDER BY key", NULL, e) : NULL;
     if (r) {
         s->marks.patient = pg_i64(m, 0, 0);
         for (int i = 0; i < PQntuples(r); i++)

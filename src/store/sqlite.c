@@ -1,6 +1,7 @@
 /* SQLite implementation of store.h: WAL, synchronous=FULL, versioned schema. */
 #include "store/store.h"
 #include "store/schema.h"
+#include "store/logpack.h"
 #include "store/store_int.h"
 #include "core/mem.h"
 
@@ -398,43 +399,14 @@ void store_hash(unsigned char out[STORE_HASH_SIZE], const void *const *parts,
 
 /* ---- Ingest log ------------------------------------------------------------------------ */
 
-#define LOG_DIGEST_SIZE 32
-#define LOG_ZSTD_LEVEL 1 /* ingestion speed first; the log still shrinks about 5x */
-
-/* Below this size, compressing costs more (zstd resets its tables for every frame) than it
- * saves: the bytes go into a zstd frame made of one raw block, which any zstd decoder
- * reads back. */
-#define LOG_COMPRESS_FROM 1024
-#define LOG_RAW_FRAME_HEADER 12
-
-/* RFC 8878: magic, frame header (single segment, 4-byte content size), one last raw block. */
-static size_t raw_frame(unsigned char *out, const void *raw, size_t n)
-{
-    static const unsigned char magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-    memcpy(out, magic, 4);
-    out[4] = 0xA0; /* Frame_Content_Size_flag 2 (4 bytes), Single_Segment_flag */
-    for (int i = 0; i < 4; i++) out[5 + i] = (unsigned char)(n >> (8 * i));
-    uint32_t block = 1u | (0u << 1) | ((uint32_t)n << 3); /* last, raw, size */
-    for (int i = 0; i < 3; i++) out[9 + i] = (unsigned char)(block >> (8 * i));
-    memcpy(out + LOG_RAW_FRAME_HEADER, raw, n);
-    return LOG_RAW_FRAME_HEADER + n;
-}
-
 int store_log_append(store *s, struct store_log_entry *entry, verr *e)
 {
     PG_DISPATCH(log_append(s, entry, e));
-    size_t bound = ZSTD_compressBound(entry->raw_len) + LOG_RAW_FRAME_HEADER;
-    void *packed = xmalloc(bound);
-    size_t packed_len =
-        entry->raw_len < LOG_COMPRESS_FROM
-            ? raw_frame(packed, entry->raw, entry->raw_len)
-            : ZSTD_compressCCtx(s->zc, packed, bound, entry->raw, entry->raw_len, LOG_ZSTD_LEVEL);
-    if (ZSTD_isError(packed_len)) {
-        free(packed);
-        return verr_fail(e, "zstd: %s", ZSTD_getErrorName(packed_len));
-    }
-    unsigned char digest[LOG_DIGEST_SIZE];
-    crypto_generichash(digest, sizeof digest, entry->raw, entry->raw_len, NULL, 0);
+    void *packed;
+    size_t packed_len;
+    unsigned char digest[STORE_LOG_DIGEST_SIZE];
+    if (store_log_pack(s->zc, entry->raw, entry->raw_len, &packed, &packed_len, digest, e) < 0)
+        return -1;
     sqlite3_stmt *st = stmt(s, ST_LOG_INSERT, e);
     if (!st) {
         free(packed);
@@ -480,33 +452,10 @@ int store_log_read(store *s, int64_t id, struct store_log_entry *out, buf *raw, 
     out->channel = s->log_channel;
     out->format = (enum store_log_format)sqlite3_column_int(st, 3);
     out->entries = sqlite3_column_int64(st, 4);
-    size_t raw_size = (size_t)sqlite3_column_int64(st, 5);
-    const void *digest = sqlite3_column_blob(st, 6);
-    int digest_len = sqlite3_column_bytes(st, 6);
-    const void *packed = sqlite3_column_blob(st, 7);
-    size_t packed_len = (size_t)sqlite3_column_bytes(st, 7);
-    buf_reset(raw);
-    int result = 0;
-    if (raw_size > raw->max) {
-        result = verr_fail(e, "ingest log %lld: %zu bytes exceed the buffer", (long long)id,
-                           raw_size);
-    } else {
-        char *tmp = xmalloc(raw_size + 1);
-        size_t n = ZSTD_decompressDCtx(s->zd, tmp, raw_size + 1, packed, packed_len);
-        unsigned char check[LOG_DIGEST_SIZE];
-        if (ZSTD_isError(n) || n != raw_size) {
-            result = verr_fail(e, "ingest log %lld: the compressed bytes are damaged",
-                               (long long)id);
-        } else {
-            crypto_generichash(check, sizeof check, (const unsigned char *)tmp, n, NULL, 0);
-            if (digest_len != LOG_DIGEST_SIZE || memcmp(check, digest, sizeof check) != 0)
-                result = verr_fail(e, "ingest log %lld: digest mismatch, the bytes changed",
-                                   (long long)id);
-            else
-                buf_append(raw, tmp, n);
-        }
-        free(tmp);
-    }
+    int result = store_log_unpack(s->zd, id, sqlite3_column_blob(st, 7),
+                                  (size_t)sqlite3_column_bytes(st, 7),
+                                  (size_t)sqlite3_column_int64(st, 5), sqlite3_column_blob(st, 6),
+                                  (size_t)sqlite3_column_bytes(st, 6), raw, e);
     sqlite3_reset(st);
     out->raw = buf_cstr(raw);
     out->raw_len = raw->len;

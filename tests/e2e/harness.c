@@ -193,6 +193,21 @@ long long e2e_sql_int(struct e2e_server *s, const char *sql)
     return v;
 }
 
+long long e2e_missing_observations(struct e2e_server *s, const char *ids, size_t id_size, int n)
+{
+    if (n == 0) return 0;
+    /* one query for all: each id counted among the current rows */
+    buf sql;
+    buf_init(&sql, (size_t)1 << 26);
+    buf_puts(&sql, "WITH a(id) AS (VALUES ");
+    for (int i = 0; i < n; i++) buf_printf(&sql, "%s('%s')", i ? "," : "", ids + (size_t)i * id_size);
+    buf_puts(&sql, ") SELECT count(*) FROM a WHERE (SELECT count(*) FROM observation o WHERE "
+                   "o.id = a.id AND o.current = 1) != 1");
+    long long missing = e2e_sql_int(s, buf_cstr(&sql));
+    buf_free(&sql);
+    return missing;
+}
+
 void e2e_sql_bytes(const unsigned char *b, size_t n, char *out, size_t size)
 {
     size_t k = (size_t)snprintf(out, size, e2e_postgres() ? "'\\x" : "x'");

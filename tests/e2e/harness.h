@@ -64,6 +64,9 @@ int e2e_sql_rows(struct e2e_server *s, const char *sql,
 int e2e_sql_text(struct e2e_server *s, const char *sql, buf *out);
 /* The first column of the first row as an integer; -1 on error or no row. */
 long long e2e_sql_int(struct e2e_server *s, const char *sql);
+/* How many of n Observation ids (each id_size bytes apart in memory, a NUL-terminated text at
+ * the start of each) are not stored exactly once as a current version; -1 on error. */
+long long e2e_missing_observations(struct e2e_server *s, const char *ids, size_t id_size, int n);
 /* A literal of these bytes in the engine's SQL: x'0a1b' or '\x0a1b'::bytea. */
 void e2e_sql_bytes(const unsigned char *b, size_t n, char *out, size_t size);
 /* Runs a vigie command on the server's database; returns the exit status. */

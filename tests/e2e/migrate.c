@@ -17,8 +17,8 @@ static long request(const char *method, const char *path, const char *user, cons
 {
     struct e2e_response r;
     long status = -1;
-    if (e2e_request(&srv, method, path, e2e_token(user), type, body, body ? strlen(body) : 0,
-                    &r) == 0) {
+    if (e2e_request(&srv, method, path, e2e_token(user), type, body, body ? strlen(body) : 0, &r) ==
+        0) {
         status = r.status;
         if (out) buf_puts(out, buf_cstr(&r.body));
     }
@@ -64,8 +64,7 @@ static bool load_sample(const char *sample)
         if (i == 1) {
             snprintf(path, sizeof path, "/api/cases/%lld/close", id);
             ok = ok && request("POST", path, "coord1", "application/json",
-                               "{\"outcome\":\"advice\",\"note\":\"rappel demain\"}",
-                               NULL) == 200;
+                               "{\"outcome\":\"advice\",\"note\":\"rappel demain\"}", NULL) == 200;
         }
     }
     json_decref(q);
@@ -87,8 +86,10 @@ static void counts(bool postgres, const char *target, buf *out)
 {
     struct e2e_server view = srv;
     snprintf(view.db, sizeof view.db, "%s", target);
-    if (postgres) setenv("VIGIE_TEST_DB_ENGINE", "postgres", 1);
-    else unsetenv("VIGIE_TEST_DB_ENGINE");
+    if (postgres)
+        setenv("VIGIE_TEST_DB_ENGINE", "postgres", 1);
+    else
+        unsetenv("VIGIE_TEST_DB_ENGINE");
     e2e_sql_text(&view,
                  "SELECT (SELECT count(*) FROM ingest_log) || ' ' || (SELECT count(*) FROM event) "
                  "|| ' ' || (SELECT count(*) FROM care_case) || ' ' || (SELECT count(*) FROM "
@@ -109,8 +110,8 @@ int main(int argc, char **argv)
     printf("1..6\n");
     /* the platform starts on SQLite */
     unsetenv("VIGIE_TEST_DB_ENGINE");
-    bool ok = e2e_prepare(&srv, argv[1]) == 0 && e2e_start(&srv) == 0 &&
-              e2e_login_all(&srv) == 0 && load_sample(argv[2]);
+    bool ok = e2e_prepare(&srv, argv[1]) == 0 && e2e_start(&srv) == 0 && e2e_login_all(&srv) == 0 &&
+              load_sample(argv[2]);
     ok = e2e_stop(&srv, false) == 0 && ok;
     e2e_tap(ok, "a platform on SQLite with the sample, an enrolment, a claimed and a closed case");
     if (!ok) return 1;

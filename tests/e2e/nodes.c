@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define COPIES 3
-#define CLIENTS 4
+#define COPIES    3
+#define CLIENTS   4
 #define MAX_ACKED 100000
 
 static struct e2e_server nodes[2];
@@ -69,8 +69,10 @@ static int replicate(const char *sample, const char *path)
             snprintf(o, sizeof o, "o%d-0", k);
             snprintf(r, sizeof r, "\"r%d-0001\"", k);
             snprintf(s, sizeof s, "\"s%d-0001\"", k);
-            const char *const pairs[][2] = {{"p-00", p},         {"o-0", o},
-                                            {"\"r-0001\"", r},   {"\"s-0001\"", s},
+            const char *const pairs[][2] = {{"p-00", p},
+                                            {"o-0", o},
+                                            {"\"r-0001\"", r},
+                                            {"\"s-0001\"", s},
                                             {"T-EURE-SUD", "T01"}};
             buf b;
             buf_init(&b, 1 << 16);
@@ -137,8 +139,8 @@ static int post_lines(const char *file, struct e2e_server *const *servers, int c
  * of a reason name the hours between measure and arrival. */
 static bool same_events(const char *a_text, const char *b_text, int *n_a, int *n_b, int *equal)
 {
-    const char *keys[] = {"patient", "rule", "category", "nature", "at",
-                          "sources", "score",  "detail", "notify"};
+    const char *keys[] = {"patient", "rule",  "category", "nature", "at",
+                          "sources", "score", "detail",   "notify"};
     *n_a = *n_b = *equal = 0;
     const char *p = a_text, *q = b_text;
     while (*p || *q) {
@@ -263,8 +265,8 @@ static void live_across(void)
              "\"http://loinc.org\",\"code\":\"2339-0\"}]},\"valueQuantity\":{\"value\":40,\"code\":"
              "\"mg/dL\"}}",
              now);
-    long status = post(&nodes[0], "/fhir/Observation", e2e_token("nurse1"),
-                       "application/fhir+json", body, strlen(body), NULL);
+    long status = post(&nodes[0], "/fhir/Observation", e2e_token("nurse1"), "application/fhir+json",
+                       body, strlen(body), NULL);
     pthread_join(reader, NULL);
     const char *text = buf_cstr(&sr.text);
     e2e_tap(status == 201 && strstr(text, "event: case.created") && strstr(text, "p-live"),
@@ -335,17 +337,16 @@ static void escalation_once(void)
     sleep(4);
     long long escalated = e2e_sql_int(&nodes[0], "SELECT count(DISTINCT case_id) FROM "
                                                  "case_transition WHERE to_state = 'escalated'");
-    long long twice = e2e_sql_int(&nodes[0],
-                                  "SELECT count(*) FROM (SELECT case_id FROM case_transition "
-                                  "WHERE to_state = 'escalated' GROUP BY case_id HAVING count(*) "
-                                  "> 1) AS t");
-    long long announced = e2e_sql_int(&nodes[0],
-                                      "SELECT count(*) FROM (SELECT case_id FROM change_feed "
-                                      "WHERE kind = 'case.escalated' GROUP BY case_id HAVING "
-                                      "count(*) > 1) AS t");
+    long long twice =
+        e2e_sql_int(&nodes[0], "SELECT count(*) FROM (SELECT case_id FROM case_transition "
+                               "WHERE to_state = 'escalated' GROUP BY case_id HAVING count(*) "
+                               "> 1) AS t");
+    long long announced =
+        e2e_sql_int(&nodes[0], "SELECT count(*) FROM (SELECT case_id FROM change_feed "
+                               "WHERE kind = 'case.escalated' GROUP BY case_id HAVING "
+                               "count(*) > 1) AS t");
     e2e_tap(escalated > 0 && twice == 0 && announced == 0,
-            "%lld cases escalated past their deadline, each once across both nodes",
-            escalated);
+            "%lld cases escalated past their deadline, each once across both nodes", escalated);
 }
 
 /* ---- 5. A node killed mid-ingestion -------------------------------------------------------- */
@@ -373,8 +374,8 @@ static void *client(void *arg)
                  "\"valueQuantity\":{\"value\":%d,\"code\":\"/min\"}}",
                  n, (n / 3600) % 24, (n / 60) % 60, n % 60, 50 + n % 60);
         struct e2e_response r;
-        if (e2e_request(&nodes[node], "POST", "/fhir/Observation", token,
-                        "application/fhir+json", body, strlen(body), &r) == 0 &&
+        if (e2e_request(&nodes[node], "POST", "/fhir/Observation", token, "application/fhir+json",
+                        body, strlen(body), &r) == 0 &&
             r.status == 201) {
             const char *loc = strstr(buf_cstr(&r.headers), "Location: /fhir/Observation/");
             int k = atomic_fetch_add(&acked_count, 1);
@@ -409,14 +410,8 @@ static void node_killed(void)
     bool restarted = e2e_start(&nodes[0]) == 0;
     int n = atomic_load(&acked_count);
     if (n > MAX_ACKED) n = MAX_ACKED;
-    buf ids;
-    buf_init(&ids, (size_t)1 << 24);
-    buf_puts(&ids, "WITH a(id) AS (VALUES ");
-    for (int i = 0; i < n; i++) buf_printf(&ids, "%s('%s')", i ? "," : "", acked[i].id);
-    buf_puts(&ids, ") SELECT count(*) FROM a WHERE (SELECT count(*) FROM observation o WHERE "
-                   "o.id = a.id AND o.current = 1) != 1");
-    long long missing = n ? e2e_sql_int(&nodes[1], buf_cstr(&ids)) : -1;
-    buf_free(&ids);
+    long long missing =
+        n ? e2e_missing_observations(&nodes[1], acked[0].id, sizeof acked[0], n) : -1;
     long long rows = e2e_sql_int(&nodes[1], "SELECT count(*) FROM observation o JOIN patient p "
                                             "ON p.key = o.patient_key WHERE p.id = 'p-nodes'");
     e2e_tap(restarted && n > at_kill && at_kill > 20 && missing == 0 && rows >= n &&

@@ -47,8 +47,8 @@ static int setup(void **state)
         char sql[128];
         snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->name);
         cluster_exec(sql);
-        snprintf(f->target, sizeof f->target, "postgresql://postgres@/%s?host=%s&port=%s",
-                 f->name, getenv("VIGIE_TEST_PG_HOST"), getenv("VIGIE_TEST_PG_PORT"));
+        snprintf(f->target, sizeof f->target, "postgresql://postgres@/%s?host=%s&port=%s", f->name,
+                 getenv("VIGIE_TEST_PG_HOST"), getenv("VIGIE_TEST_PG_PORT"));
     } else {
         snprintf(f->target, sizeof f->target, "/tmp/vigie-store-XXXXXX");
         int fd = mkstemp(f->target);
@@ -58,7 +58,9 @@ static int setup(void **state)
     verr e;
     f->s = store_open(f->target, STORE_WRITE, &e);
     if (!f->s) fail_msg("%s", e.msg);
-    struct store_patient p = {.id = "p1", .territory = "T01", .resource = "{\"id\":\"p1\"}",
+    struct store_patient p = {.id = "p1",
+                              .territory = "T01",
+                              .resource = "{\"id\":\"p1\"}",
                               .birth_date_ms = STORE_NO_TIME};
     bool created;
     assert_int_equal(store_patient_upsert(f->s, &p, &created, &e), 0);
@@ -91,11 +93,21 @@ static int teardown(void **state)
 static struct store_observation heart_rate(int64_t patient, int64_t seq, const char *id,
                                            double value, int64_t at, const char *ident)
 {
-    struct store_observation o = {
-        .seq = seq, .id = id, .version = 1, .patient_key = patient, .kind = 1,
-        .code_system = "http://loinc.org", .code = "8867-4", .effective_ms = at, .value = value,
-        .value2 = NAN, .status = 1, .triage = true, .received_ms = T0, .resource = "{}",
-        .resource_len = 2};
+    struct store_observation o = {.seq = seq,
+                                  .id = id,
+                                  .version = 1,
+                                  .patient_key = patient,
+                                  .kind = 1,
+                                  .code_system = "http://loinc.org",
+                                  .code = "8867-4",
+                                  .effective_ms = at,
+                                  .value = value,
+                                  .value2 = NAN,
+                                  .status = 1,
+                                  .triage = true,
+                                  .received_ms = T0,
+                                  .resource = "{}",
+                                  .resource_len = 2};
     if (ident) {
         o.has_ident = true;
         const void *parts[] = {ident};
@@ -110,8 +122,12 @@ static void test_log(void **state)
     struct fixture *f = *state;
     verr e;
     const char raw[] = "{\"resourceType\":\"Observation\"}";
-    struct store_log_entry in = {.received_ms = T0, .sender = "gw1", .channel = "POST /fhir",
-                                 .format = LOG_RESOURCE, .entries = 1, .raw = raw,
+    struct store_log_entry in = {.received_ms = T0,
+                                 .sender = "gw1",
+                                 .channel = "POST /fhir",
+                                 .format = LOG_RESOURCE,
+                                 .entries = 1,
+                                 .raw = raw,
                                  .raw_len = sizeof raw - 1};
     assert_int_equal(store_log_append(f->s, &in, &e), 0);
     struct store_log_entry out;
@@ -252,9 +268,13 @@ static void test_cases_and_feed(void **state)
 {
     struct fixture *f = *state;
     verr e;
-    struct store_case c = {.patient_key = f->patient, .category = 2, .opened_ms = T0,
-                           .deadline_ms = T0 + 3600000, .updated_ms = T0,
-                           .claimed_ms = STORE_NO_TIME, .closed_ms = STORE_NO_TIME};
+    struct store_case c = {.patient_key = f->patient,
+                           .category = 2,
+                           .opened_ms = T0,
+                           .deadline_ms = T0 + 3600000,
+                           .updated_ms = T0,
+                           .claimed_ms = STORE_NO_TIME,
+                           .closed_ms = STORE_NO_TIME};
     snprintf(c.territory, sizeof c.territory, "T01");
     snprintf(c.state, sizeof c.state, "open");
     snprintf(c.nature, sizeof c.nature, "acute");
@@ -311,10 +331,15 @@ static void test_registry(void **state)
     store_territory_free(&got);
     char *codes[] = {"84114007", "38341003"};
     struct store_expected x = {.kind = "weight", .per_day = 0.5};
-    struct store_enrolment en = {.patient_key = f->patient, .start_ms = T0,
-                                 .end_ms = STORE_NO_TIME, .conditions = codes,
-                                 .condition_count = 2, .expected = &x, .expected_count = 1,
-                                 .created_ms = T0, .updated_ms = T0};
+    struct store_enrolment en = {.patient_key = f->patient,
+                                 .start_ms = T0,
+                                 .end_ms = STORE_NO_TIME,
+                                 .conditions = codes,
+                                 .condition_count = 2,
+                                 .expected = &x,
+                                 .expected_count = 1,
+                                 .created_ms = T0,
+                                 .updated_ms = T0};
     snprintf(en.territory, sizeof en.territory, "T01");
     snprintf(en.created_by, sizeof en.created_by, "planner1");
     assert_int_equal(store_enrolment_add(f->s, &en, &e), 0);
@@ -343,10 +368,15 @@ static void test_replay_merges_by_seq(void **state)
         if (seq % 3 == 0) {
             char id[16];
             snprintf(id, sizeof id, "r%lld", (long long)seq);
-            struct store_resource r = {.seq = seq, .type = "Communication", .id = id,
-                                       .patient_key = f->patient, .time_ms = T0,
-                                       .status = "completed", .resource = "{}",
-                                       .resource_len = 2, .received_ms = T0};
+            struct store_resource r = {.seq = seq,
+                                       .type = "Communication",
+                                       .id = id,
+                                       .patient_key = f->patient,
+                                       .time_ms = T0,
+                                       .status = "completed",
+                                       .resource = "{}",
+                                       .resource_len = 2,
+                                       .received_ms = T0};
             assert_int_equal(store_resource_put(f->s, &r, &e), 0);
         } else {
             char id[16];
