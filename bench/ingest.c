@@ -20,6 +20,7 @@
 
 static struct e2e_server nodes[NODES_MAX];
 static int node_count = 1;
+static int http_threads; /* the servers' HTTP threads (server.threads); 0: their default */
 #define srv nodes[0]
 static const char *token;
 static double duration_s = 10;
@@ -184,7 +185,7 @@ static void import_scenario(long count, long *offset)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s VIGIE [SECONDS] [--engine sqlite|postgres] [--nodes N]\n",
+        fprintf(stderr, "usage: %s VIGIE [SECONDS] [--engine sqlite|postgres] [--nodes N] [--threads N]\n",
                 argv[0]);
         return 2;
     }
@@ -193,6 +194,8 @@ int main(int argc, char **argv)
             setenv("VIGIE_TEST_DB_ENGINE", argv[++i], 1);
         } else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) {
             node_count = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            http_threads = atoi(argv[++i]);
         } else {
             duration_s = atof(argv[i]);
         }
@@ -202,7 +205,18 @@ int main(int argc, char **argv)
         return 2;
     }
     curl_global_init(CURL_GLOBAL_ALL);
-    if (e2e_prepare(&srv, argv[1]) < 0 || e2e_start(&srv) < 0 || e2e_login_all(&srv) < 0) {
+    if (e2e_prepare(&srv, argv[1]) < 0) {
+        fprintf(stderr, "bench: cannot prepare the server\n");
+        return 1;
+    }
+    if (http_threads) {
+        snprintf(srv.config, sizeof srv.config, "%s/bench.conf", srv.dir);
+        FILE *f = fopen(srv.config, "w");
+        if (!f) return 1;
+        fprintf(f, "[server]\nthreads = %d\n", http_threads);
+        fclose(f);
+    }
+    if (e2e_start(&srv) < 0 || e2e_login_all(&srv) < 0) {
         fprintf(stderr, "bench: cannot start the server\n");
         return 1;
     }
@@ -211,8 +225,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench: cannot start node %d\n", i + 1);
             return 1;
         }
-    printf("# %s, %d node%s\n", e2e_postgres() ? "PostgreSQL" : "SQLite", node_count,
-           node_count > 1 ? "s" : "");
+    printf("# %s, %d node%s, %d HTTP threads each\n", e2e_postgres() ? "PostgreSQL" : "SQLite",
+           node_count, node_count > 1 ? "s" : "", http_threads ? http_threads : 2);
     token = e2e_token("nurse1");
     buf b;
     buf_init(&b, (size_t)1 << 28);

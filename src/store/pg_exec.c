@@ -203,7 +203,9 @@ static void record_failure(struct pg_store *s, const char *msg)
 
 static void owe(struct pg_store *s, int slot)
 {
-    s->pending_slot[(s->pending_head + s->pending_count) % PG_PENDING_MAX] = slot;
+    int at = (s->pending_head + s->pending_count) % PG_PENDING_MAX;
+    s->pending_slot[at] = slot;
+    s->pending_job[at] = s->job;
     s->pending_count++;
 }
 
@@ -223,6 +225,7 @@ static void settle(struct pg_store *s)
 {
     while (s->pending_count > 0) {
         int slot = s->pending_slot[s->pending_head];
+        unsigned job = s->pending_job[s->pending_head];
         s->pending_head = (s->pending_head + 1) % PG_PENDING_MAX;
         s->pending_count--;
         PGresult *r = next_answer(s);
@@ -230,6 +233,9 @@ static void settle(struct pg_store *s)
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             /* a statement not prepared after all: prepare it again when next used */
             if (slot >= 0) s->prepared[slot] = NULL;
+            /* a job that already ended: rolling back to a savepoint would not take its
+             * writes away alone, and it may not be acknowledged */
+            if (job != s->job) s->doomed = true;
             record_failure(s, st == PGRES_PIPELINE_ABORTED
                                   ? "a statement failed earlier in this job"
                               : r ? PQresultErrorMessage(r)
@@ -491,6 +497,8 @@ int store_pg_begin(store *st, verr *e)
     if (!PQenterPipelineMode(s->conn)) return pg_fail(s, e, "pipeline");
     s->in_txn = true;
     s->failed = false;
+    s->doomed = false;
+    s->job = 0;
     s->pending_head = s->pending_count = 0;
     return pg_command(s, "BEGIN", NULL, e);
 }
@@ -520,6 +528,12 @@ int store_pg_commit(store *st, verr *e)
      * over only what other nodes commit after this. Asked in the same flight as COMMIT. */
     bool turn = s->in_turn;
     int rc = 0;
+    if (s->doomed) {
+        verr_fail(e, "a write of this transaction failed: %s", s->failure);
+        end_pipeline(s);
+        pg_exec(s, "ROLLBACK", NULL);
+        return -1;
+    }
     /* not prepared: a Parse's answer would come between the ones read below */
     if (turn && send(s, store_pg_marks_sql, false, NULL, e) < 0) rc = -1;
     if (rc == 0 && send(s, "COMMIT", false, NULL, e) < 0) rc = -1;
@@ -571,17 +585,19 @@ void store_pg_rollback(store *st)
 
 int store_pg_savepoint(store *st, verr *e)
 {
-    return pg_command(pg_of(st), "SAVEPOINT job", NULL, e);
+    struct pg_store *s = pg_of(st);
+    s->job++;
+    return pg_command(s, "SAVEPOINT job", NULL, e);
 }
 
 int store_pg_release(store *st, verr *e)
 {
     struct pg_store *s = pg_of(st);
     pg_prefetch_clear(s); /* a job's answers end with it */
-    if (pg_command(s, "RELEASE SAVEPOINT job", NULL, e) < 0) return -1;
-    /* The job's writes were sent without waiting: a sync point tells whether they all
-     * held, so that a failed one rolls its job back alone. */
-    return pg_sync(s, e);
+    /* Not waited for (a sync point here would cost a round trip a job): an error in the
+     * job's writes comes back later and fails the transaction (pg_int.h). */
+    if (s->doomed) return verr_fail(e, "a write of this transaction failed: %s", s->failure);
+    return pg_command(s, "RELEASE SAVEPOINT job", NULL, e);
 }
 
 void store_pg_rollback_savepoint(store *st)

@@ -5,8 +5,11 @@
  * - outside a transaction, synchronously (readers, command-line tools);
  * - in a writer transaction (store_begin .. store_commit), in libpq's pipeline mode: writes
  *   are sent without waiting for their answers (pg_command), a read waits for its own answer
- *   and those of the writes before it (pg_query), and store_release ends each job with a
- *   sync point, so that a job whose write failed is rolled back alone, as with SQLite;
+ *   and those of the writes before it (pg_query). A job's writes are not waited for at its
+ *   end (store_release): an error in them is learnt at a later read or at the commit, and
+ *   then the whole transaction fails (its jobs are answered with an error, nothing of them
+ *   stored), since a job cannot be rolled back alone once another began. Ingestion's own
+ *   refusals are decided before it writes, so they still roll back their job alone;
  * - in a read-only snapshot that a scan opens for itself (pg_scan), when a scan's callbacks
  *   must query the same connection between batches of rows. */
 #ifndef VIGIE_STORE_PG_INT_H
@@ -40,8 +43,11 @@ struct pg_store {
     bool in_txn;  /* between store_begin and store_commit / store_rollback */
     bool in_read; /* in a read-only snapshot opened by pg_read_begin */
     int pending_slot[PG_PENDING_MAX];
+    unsigned pending_job[PG_PENDING_MAX]; /* the job each answer belongs to */
     int pending_head, pending_count;
-    bool failed; /* an answer was an error since the last sync point */
+    unsigned job; /* the current job (savepoint) of the transaction */
+    bool failed;  /* an answer was an error since the last sync point */
+    bool doomed;  /* a write of an ended job failed: the transaction cannot commit */
     char failure[512];
     int cursors; /* open cursors (their names) */
     /* the writer's turn (pg_cluster.c) */

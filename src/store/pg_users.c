@@ -58,19 +58,28 @@ int store_pg_user_add(store *st, struct store_user *u, int64_t now_ms, verr *e)
     return replace_lists(s, u, e);
 }
 
-static int load_list(struct pg_store *s, const char *sql, int64_t user_id, char ***items,
-                     size_t *count, verr *e)
+/* A comma-separated list (territory and patient ids hold no comma) into an owned array. */
+static void split_ids(const char *text, char ***items, size_t *count)
 {
-    struct pg_params p = {0};
-    pgp_int(&p, user_id);
-    PGresult *r = pg_query(s, sql, &p, e);
-    if (!r) return verr_prefix(e, "user");
-    *count = (size_t)PQntuples(r);
-    *items = *count ? xcalloc(*count, sizeof **items) : NULL;
-    for (size_t i = 0; i < *count; i++) (*items)[i] = xstrdup(PQgetvalue(r, (int)i, 0));
-    PQclear(r);
-    return 0;
+    *items = NULL;
+    *count = 0;
+    if (!text || !*text) return;
+    size_t n = 1;
+    for (const char *c = text; *c; c++) n += *c == ',';
+    *items = xcalloc(n, sizeof **items);
+    for (const char *p = text;;) {
+        size_t len = strcspn(p, ",");
+        (*items)[(*count)++] = xstrndup(p, len);
+        if (!p[len]) break;
+        p += len + 1;
+    }
 }
+
+/* The user with its lists in one statement: every authenticated request reads it. */
+#define USER_COLUMNS                                                                               \
+    "id, username, role, password_hash, disabled, (SELECT string_agg(territory, ',' ORDER BY "     \
+    "territory) FROM user_territory WHERE user_id = u.id), (SELECT string_agg(patient_id, ',' "    \
+    "ORDER BY patient_id) FROM user_patient WHERE user_id = u.id)"
 
 int store_pg_user_get(store *st, const char *username, int64_t id, struct store_user *u, verr *e)
 {
@@ -80,16 +89,10 @@ int store_pg_user_get(store *st, const char *username, int64_t id, struct store_
     PGresult *r;
     if (username) {
         pgp_text(&p, username);
-        r = pg_query(s,
-                     "SELECT id, username, role, password_hash, disabled FROM user_account WHERE "
-                     "username = $1",
-                     &p, e);
+        r = pg_query(s, "SELECT " USER_COLUMNS " FROM user_account u WHERE username = $1", &p, e);
     } else {
         pgp_int(&p, id);
-        r = pg_query(s,
-                     "SELECT id, username, role, password_hash, disabled FROM user_account WHERE "
-                     "id = $1",
-                     &p, e);
+        r = pg_query(s, "SELECT " USER_COLUMNS " FROM user_account u WHERE id = $1", &p, e);
     }
     if (!r) return verr_prefix(e, "user");
     if (!PQntuples(r)) {
@@ -101,14 +104,9 @@ int store_pg_user_get(store *st, const char *username, int64_t id, struct store_
     pg_copy(r, 0, 2, u->role, sizeof u->role);
     if (!PQgetisnull(r, 0, 3)) u->password_hash = xstrdup(PQgetvalue(r, 0, 3));
     u->disabled = pg_i64(r, 0, 4) != 0;
+    split_ids(pg_str(r, 0, 5), &u->territories, &u->territory_count);
+    split_ids(pg_str(r, 0, 6), &u->patients, &u->patient_count);
     PQclear(r);
-    if (load_list(s, "SELECT territory FROM user_territory WHERE user_id = $1 ORDER BY territory",
-                  u->id, &u->territories, &u->territory_count, e) < 0 ||
-        load_list(s, "SELECT patient_id FROM user_patient WHERE user_id = $1 ORDER BY patient_id",
-                  u->id, &u->patients, &u->patient_count, e) < 0) {
-        store_user_free(u);
-        return -1;
-    }
     return 0;
 }
 
