@@ -3,7 +3,9 @@
  * 1. signals sent alternately to both nodes raise the same events as one node raises for the
  *    same signals (rule, category, time, sources, score, and whether it notified): the patient
  *    stories of tests/e2e/triage (multi-day trends, repeated lows, suppression) and the sample
- *    three times over, each patient's signals going to one node, then the other;
+ *    three times over, each patient's signals going to one node, then the other; and one node
+ *    raises the same on SQLite as on PostgreSQL (the triage stories through the server, on
+ *    both engines);
  * 2. a case raised through one node reaches a console streaming from the other;
  * 3. claims race across nodes: exactly one of two coordinators, each on a node, gets a case;
  * 4. escalation runs once across the cluster, not once per node;
@@ -435,7 +437,7 @@ int main(int argc, char **argv)
         printf("1..0 # SKIP several nodes need PostgreSQL (VIGIE_TEST_DB_ENGINE=postgres)\n");
         return 0;
     }
-    printf("1..9\n");
+    printf("1..10\n");
     char dir[] = "/tmp/vigie-nodes-XXXXXX", file[400];
     if (!mkdtemp(dir)) return 1;
     snprintf(file, sizeof file, "%s/signals.ndjson", dir);
@@ -446,6 +448,18 @@ int main(int argc, char **argv)
     int raised = 0;
     for (const char *c = buf_cstr(&reference); *c; c++) raised += *c == '\n';
     e2e_tap(one, "one node: the stories and the sample raise %d events", raised);
+    /* the same signals through a server on SQLite: the engines raise the same events */
+    buf on_sqlite;
+    buf_init(&on_sqlite, 1 << 24);
+    unsetenv("VIGIE_TEST_DB_ENGINE");
+    bool sqlite_ran = one_node_events(argv[1], file, &on_sqlite);
+    setenv("VIGIE_TEST_DB_ENGINE", "postgres", 1);
+    int n_pg, n_sqlite, equal;
+    bool engines = sqlite_ran && same_events(buf_cstr(&reference), buf_cstr(&on_sqlite), &n_pg,
+                                             &n_sqlite, &equal);
+    e2e_tap(engines, "one node on SQLite raises the same %d events as on PostgreSQL (%d equal)",
+            n_sqlite, equal);
+    buf_free(&on_sqlite);
     bool ready = e2e_prepare(&nodes[0], argv[1]) == 0;
     if (ready) {
         /* short deadlines, so that escalation happens during the test */
