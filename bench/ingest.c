@@ -1,6 +1,9 @@
 /* bench/ingest: sustained Observations/s over loopback against a real `vigie serve`, durable
- * commits on (WAL, synchronous=FULL): single-resource POSTs, Bundles of 1,000 and $import,
- * with p50 and p99 latency per request. Prints a table; never decides pass or fail. */
+ * commits on (SQLite: WAL, synchronous=FULL; PostgreSQL: synchronous_commit on): single-
+ * resource POSTs, Bundles of 1,000 and $import, with p50 and p99 latency per request.
+ * `--engine postgres` runs on the cluster of tests/pg/with-cluster, `--nodes N` with N
+ * servers on that one database, the clients spread over them. Prints a table; never decides
+ * pass or fail. */
 #include "../tests/e2e/harness.h"
 
 #include <curl/curl.h>
@@ -13,7 +16,12 @@
 #define PATIENTS 1000
 #define MAX_SAMPLES 2000000
 
-static struct e2e_server srv;
+#define NODES_MAX 4
+
+static struct e2e_server nodes[NODES_MAX];
+static int node_count = 1;
+static int http_threads; /* the servers' HTTP threads (server.threads); 0: their default */
+#define srv nodes[0]
 static const char *token;
 static double duration_s = 10;
 
@@ -38,6 +46,7 @@ static void observation(buf *b, long n)
 }
 
 struct worker {
+    struct e2e_server *node;
     int mode; /* 0 single, 1 bundle */
     int bundle_size;
     long first, next;
@@ -63,7 +72,7 @@ static void *run_worker(void *arg)
     h = curl_slist_append(h, auth);
     h = curl_slist_append(h, "Content-Type: application/fhir+json");
     h = curl_slist_append(h, "Expect:");
-    snprintf(url, sizeof url, "%s%s", srv.base_url, w->mode ? "/fhir" : "/fhir/Observation");
+    snprintf(url, sizeof url, "%s%s", w->node->base_url, w->mode ? "/fhir" : "/fhir/Observation");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
@@ -119,6 +128,7 @@ static void scenario(const char *name, int mode, int bundle_size, int threads, l
     double start = now_s();
     for (int i = 0; i < threads; i++) {
         memset(&w[i], 0, sizeof w[i]);
+        w[i].node = &nodes[i % node_count];
         w[i].mode = mode;
         w[i].bundle_size = bundle_size;
         w[i].next = *offset + (long)i * 100000000L;
@@ -175,15 +185,48 @@ static void import_scenario(long count, long *offset)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s VIGIE [SECONDS]\n", argv[0]);
+        fprintf(stderr, "usage: %s VIGIE [SECONDS] [--engine sqlite|postgres] [--nodes N] [--threads N]\n",
+                argv[0]);
         return 2;
     }
-    if (argc > 2) duration_s = atof(argv[2]);
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--engine") && i + 1 < argc) {
+            setenv("VIGIE_TEST_DB_ENGINE", argv[++i], 1);
+        } else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) {
+            node_count = atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            http_threads = atoi(argv[++i]);
+        } else {
+            duration_s = atof(argv[i]);
+        }
+    }
+    if (node_count < 1 || node_count > NODES_MAX || (node_count > 1 && !e2e_postgres())) {
+        fprintf(stderr, "bench: --nodes 1..%d, more than one on PostgreSQL only\n", NODES_MAX);
+        return 2;
+    }
     curl_global_init(CURL_GLOBAL_ALL);
-    if (e2e_prepare(&srv, argv[1]) < 0 || e2e_start(&srv) < 0 || e2e_login_all(&srv) < 0) {
+    if (e2e_prepare(&srv, argv[1]) < 0) {
+        fprintf(stderr, "bench: cannot prepare the server\n");
+        return 1;
+    }
+    if (http_threads) {
+        snprintf(srv.config, sizeof srv.config, "%s/bench.conf", srv.dir);
+        FILE *f = fopen(srv.config, "w");
+        if (!f) return 1;
+        fprintf(f, "[server]\nthreads = %d\n", http_threads);
+        fclose(f);
+    }
+    if (e2e_start(&srv) < 0 || e2e_login_all(&srv) < 0) {
         fprintf(stderr, "bench: cannot start the server\n");
         return 1;
     }
+    for (int i = 1; i < node_count; i++)
+        if (e2e_prepare_node(&nodes[i], &srv) < 0 || e2e_start(&nodes[i]) < 0) {
+            fprintf(stderr, "bench: cannot start node %d\n", i + 1);
+            return 1;
+        }
+    printf("# %s, %d node%s, %d HTTP threads each\n", e2e_postgres() ? "PostgreSQL" : "SQLite",
+           node_count, node_count > 1 ? "s" : "", http_threads ? http_threads : 2);
     token = e2e_token("nurse1");
     buf b;
     buf_init(&b, (size_t)1 << 28);
@@ -198,8 +241,10 @@ int main(int argc, char **argv)
     long offset = 0;
     scenario("single POST /fhir/Observation", 0, 1, 16, &offset);
     scenario("Bundle of 1,000 (batch)", 1, 1000, 4, &offset);
-    import_scenario(500000, &offset);
-    e2e_stop(&srv, false);
-    e2e_cleanup(&srv);
+    if (node_count == 1) import_scenario(500000, &offset);
+    for (int i = node_count - 1; i >= 0; i--) {
+        e2e_stop(&nodes[i], false);
+        e2e_cleanup(&nodes[i]);
+    }
     return 0;
 }

@@ -3,7 +3,10 @@
  * Observations (glucose 45 mg/dL: category 1) arrive for fresh patients; for each we measure
  * the time from sending it to its case.created event on every stream. Meanwhile a
  * coordinator reads the queue, claims and closes cases: their latencies are measured too.
- * Prints p50/p99; never decides pass or fail. */
+ * `--engine postgres` runs on the cluster of tests/pg/with-cluster; `--nodes N` starts N
+ * servers on that database and spreads everything over them round robin (streams, gateways,
+ * triggers, the coordinator's requests), so that a case raised on one node is measured on the
+ * streams of every node. Prints p50/p99; never decides pass or fail. */
 #include "../tests/e2e/harness.h"
 
 #include <curl/curl.h>
@@ -23,7 +26,11 @@
  * the rate (each waits for its commit). */
 #define ROUTINE_THREADS 32
 
-static struct e2e_server srv;
+#define NODES_MAX 4
+
+static struct e2e_server nodes[NODES_MAX];
+static int node_count = 1;
+#define srv nodes[0]
 static const char *nurse, *coord;
 static double duration_s = 10;
 static int rate = 5000, streams = STREAMS_DEFAULT;
@@ -113,10 +120,10 @@ static CURL *handle(const char *token, struct curl_slist **h)
     return c;
 }
 
-static long post(CURL *c, const char *path, const char *body)
+static long post(CURL *c, const struct e2e_server *node, const char *path, const char *body)
 {
     char url[256];
-    snprintf(url, sizeof url, "%s%s", srv.base_url, path);
+    snprintf(url, sizeof url, "%s%s", node->base_url, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
@@ -153,7 +160,7 @@ static void *routine(void *arg)
         if (wait > 0) usleep((useconds_t)(wait * 1e6));
         snprintf(patient, sizeof patient, "bq-%d", (int)((n * threads + me) % PATIENTS));
         observation(body, sizeof body, patient, "8867-4", 60 + (int)(n % 30), "/min");
-        long status = post(c, "/fhir/Observation", body);
+        long status = post(c, &nodes[me % node_count], "/fhir/Observation", body);
         atomic_fetch_add(&routine_sent, 1);
         if (status != 201 && status != 200) atomic_fetch_add(&routine_failed, 1);
         n++;
@@ -177,7 +184,7 @@ static void *trigger(void *arg)
         observation(body, sizeof body, patient, "2339-0", 45, "mg/dL");
         sent[i] = now_s();
         atomic_store(&triggers, i + 1);
-        post(c, "/fhir/Observation", body);
+        post(c, &nodes[i % node_count], "/fhir/Observation", body);
         usleep(50000);
     }
     curl_slist_free_all(h);
@@ -200,9 +207,10 @@ static void *coordinator(void *arg)
     char url[256];
     buf body;
     buf_init(&body, (size_t)1 << 28);
-    while (!atomic_load(&stop)) {
+    for (int round = 0; !atomic_load(&stop); round++) {
+        const struct e2e_server *node = &nodes[round % node_count];
         buf_reset(&body);
-        snprintf(url, sizeof url, "%s/api/queue", srv.base_url);
+        snprintf(url, sizeof url, "%s/api/queue", node->base_url);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
@@ -218,11 +226,12 @@ static void *coordinator(void *arg)
             char path[64];
             snprintf(path, sizeof path, "/api/cases/%lld/claim", case_id);
             t0 = now_s();
-            if (post(c, path, "") == 200) {
+            if (post(c, node, path, "") == 200) {
                 sample_add(&claim_lat, now_s() - t0);
                 snprintf(path, sizeof path, "/api/cases/%lld/close", case_id);
                 t0 = now_s();
-                if (post(c, path, "{\"outcome\":\"advice\"}") == 200)
+                if (post(c, &nodes[(round + 1) % node_count], path,
+                         "{\"outcome\":\"advice\"}") == 200)
                     sample_add(&close_lat, now_s() - t0);
             }
         }
@@ -279,10 +288,10 @@ static void *stream_pump(void *arg)
     struct stream *st = calloc((size_t)streams, sizeof *st);
     CURL **easy = calloc((size_t)streams, sizeof *easy);
     char url[256], auth[128];
-    snprintf(url, sizeof url, "%s/api/stream", srv.base_url);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", coord);
     struct curl_slist *h = curl_slist_append(NULL, auth);
     for (int i = 0; i < streams; i++) {
+        snprintf(url, sizeof url, "%s/api/stream", nodes[i % node_count].base_url);
         buf_init(&st[i].line, 1 << 20);
         easy[i] = curl_easy_init();
         curl_easy_setopt(easy[i], CURLOPT_URL, url);
@@ -311,12 +320,32 @@ static void *stream_pump(void *arg)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s VIGIE [SECONDS] [RATE] [STREAMS]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s VIGIE [SECONDS] [RATE] [STREAMS] [--engine sqlite|postgres] "
+                "[--nodes N]\n",
+                argv[0]);
         return 2;
     }
-    if (argc > 2) duration_s = atof(argv[2]);
-    if (argc > 3) rate = atoi(argv[3]);
-    if (argc > 4) streams = atoi(argv[4]);
+    int positional = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--engine") && i + 1 < argc) {
+            setenv("VIGIE_TEST_DB_ENGINE", argv[++i], 1);
+        } else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) {
+            node_count = atoi(argv[++i]);
+        } else {
+            if (positional == 0)
+                duration_s = atof(argv[i]);
+            else if (positional == 1)
+                rate = atoi(argv[i]);
+            else
+                streams = atoi(argv[i]);
+            positional++;
+        }
+    }
+    if (node_count < 1 || node_count > NODES_MAX || (node_count > 1 && !e2e_postgres())) {
+        fprintf(stderr, "bench: --nodes 1..%d, more than one on PostgreSQL only\n", NODES_MAX);
+        return 2;
+    }
     struct rlimit nofile;
     if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
         nofile.rlim_cur = nofile.rlim_max;
@@ -327,6 +356,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: cannot start the server\n");
         return 1;
     }
+    for (int i = 1; i < node_count; i++)
+        if (e2e_prepare_node(&nodes[i], &srv) < 0 || e2e_start(&nodes[i]) < 0) {
+            fprintf(stderr, "bench: cannot start node %d\n", i + 1);
+            return 1;
+        }
+    printf("# %s, %d node%s\n", e2e_postgres() ? "PostgreSQL" : "SQLite", node_count,
+           node_count > 1 ? "s" : "");
     nurse = e2e_token("nurse1");
     coord = e2e_token("coord1");
     buf b;
@@ -367,7 +403,9 @@ int main(int argc, char **argv)
     sample_print("GET /api/queue", &queue_lat);
     sample_print("POST /api/cases/{id}/claim", &claim_lat);
     sample_print("POST /api/cases/{id}/close", &close_lat);
-    e2e_stop(&srv, false);
-    e2e_cleanup(&srv);
+    for (int i = node_count - 1; i >= 0; i--) {
+        e2e_stop(&nodes[i], false);
+        e2e_cleanup(&nodes[i]);
+    }
     return 0;
 }

@@ -30,6 +30,7 @@ int cmd_sites(int argc, char **argv);
 int cmd_rotations(int argc, char **argv);
 int cmd_territory(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 
 /* --clock-speed N and --clock-anchor TIME (demonstrations: an accelerated clock shared by

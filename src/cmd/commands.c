@@ -13,6 +13,8 @@ const struct command commands[] = {
     {"import", "load NDJSON FHIR resources into a database", cmd_import},
     {"export", "write a database's resources as NDJSON", cmd_export},
     {"check", "verify a database's integrity", cmd_check},
+    {"migrate", "copy a platform between databases (SQLite and PostgreSQL, either way)",
+     cmd_migrate},
     {"triage", "triage NDJSON FHIR resources offline, one JSON event per line", cmd_triage},
     {"user", "manage users, roles, territories, passwords and gateway keys", cmd_user},
     {"territory", "the programme's registry: territories, communes, quotas, sites, professionals",

@@ -161,7 +161,9 @@ int cmd_serve(int argc, char **argv)
     }
     char host[128];
     snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
-    printf("vigie: serving http://%s:%d/ (database %s)\n", host, http_server_port(srv), db);
+    char shown[512];
+    store_target_redacted(db, shown, sizeof shown); /* a URI's password stays out of logs */
+    printf("vigie: serving http://%s:%d/ (database %s)\n", host, http_server_port(srv), shown);
     if (web)
         log_info("serve: console files from %s", web);
     else

@@ -107,13 +107,10 @@ static void restamp_id(struct ingest_item *it, const char *id)
     }
 }
 
-static int apply_observation(ingest *ing, struct ingest_request *req, struct ingest_item *it,
-                             struct applied *a)
+/* The row of an Observation about patient `key`, as far as its duplicates are concerned. */
+static void observation_row(const struct fhir_observation *o, int64_t key,
+                            struct store_observation *row)
 {
-    const struct fhir_observation *o = &it->u.obs;
-    int64_t key;
-    if (resolve_patient(ing, req, it, &o->subject, &key) < 0) return -1;
-    struct store_observation *row = &a->obs;
     memset(row, 0, sizeof *row);
     row->patient_key = key;
     row->kind = o->kind;
@@ -131,6 +128,16 @@ static int apply_observation(ingest *ing, struct ingest_request *req, struct ing
         size_t lengths[] = {strlen(o->ident_system), strlen(o->ident_value)};
         store_hash(row->ident, parts, lengths, 2);
     }
+}
+
+static int apply_observation(ingest *ing, struct ingest_request *req, struct ingest_item *it,
+                             struct applied *a)
+{
+    const struct fhir_observation *o = &it->u.obs;
+    int64_t key;
+    if (resolve_patient(ing, req, it, &o->subject, &key) < 0) return -1;
+    struct store_observation *row = &a->obs;
+    observation_row(o, key, row);
 
     /* A PUT or an import names the resource by id, a device by identifier: the same one
      * again is a duplicate unless its content or status changed (then a new version).
@@ -412,6 +419,26 @@ static int feed_sink(ingest *ing, struct ingest_item *it, struct applied *a, ver
     }
 }
 
+/* PostgreSQL answers the duplicate lookups of a job's Observations in one round trip rather
+ * than one or two each (store_observation_prefetch); patients named by identifier, or not
+ * known, are left to their own lookups. */
+static void prefetch_lookups(ingest *ing, struct ingest_request *req)
+{
+    if (store_engine_of(ing->s) != STORE_POSTGRES) return;
+    struct store_observation *rows = xcalloc(req->count, sizeof *rows);
+    size_t n = 0;
+    for (size_t i = 0; i < req->count; i++) {
+        struct ingest_item *it = &req->items[i];
+        if (it->type != ITEM_OBSERVATION || !it->u.obs.subject.id) continue;
+        int64_t key = ingest_patient_key(ing, it->u.obs.subject.id);
+        if (!key) continue;
+        observation_row(&it->u.obs, key, &rows[n]);
+        rows[n++].id = it->keep_id ? it->id : NULL;
+    }
+    if (n) store_observation_prefetch(ing->s, rows, n);
+    free(rows);
+}
+
 int ingest_apply(void *ctx, struct writer_job *job)
 {
     struct ingest_request *req = (struct ingest_request *)job;
@@ -441,6 +468,7 @@ int ingest_apply(void *ctx, struct writer_job *job)
     int result = 0;
     /* Patients first, so that other entries of the same Bundle may refer to them. */
     for (int pass = 0; pass < 2 && result == 0; pass++) {
+        if (pass == 1) prefetch_lookups(ing, req);
         for (size_t i = 0; i < req->count; i++) {
             struct ingest_item *it = &req->items[i];
             if (it->type == ITEM_INVALID || (it->type == ITEM_PATIENT) != (pass == 0)) continue;

@@ -132,10 +132,61 @@ static void after_rollback(void *ctx)
     rebuild_sink(ing);
 }
 
+/* ---- What other nodes committed (PostgreSQL) --------------------------------------------- */
+
+static int sync_input(void *arg, const struct store_replay_item *item)
+{
+    ingest *ing = arg;
+    return ing->sink.sync.input ? ing->sink.sync.input(ing->sink.ctx, item) : 0;
+}
+
+static int sync_enrolment(void *arg, const struct store_enrolment *en)
+{
+    ingest *ing = arg;
+    return ing->sink.sync.enrolment ? ing->sink.sync.enrolment(ing->sink.ctx, en) : 0;
+}
+
+static int sync_override(void *arg, int64_t patient_key, const char *json)
+{
+    ingest *ing = arg;
+    return ing->sink.sync.override ? ing->sink.sync.override(ing->sink.ctx, patient_key, json)
+                                   : 0;
+}
+
+static int sync_event(void *arg, int64_t patient_key, const char *rule, int category,
+                      int64_t at_ms)
+{
+    ingest *ing = arg;
+    return ing->sink.sync.event
+               ? ing->sink.sync.event(ing->sink.ctx, patient_key, rule, category, at_ms)
+               : 0;
+}
+
+/* Each writer transaction first takes the writer's turn: on PostgreSQL the patients, inputs
+ * and changes other nodes committed reach the caches before any job of this node runs, and
+ * the input sequence continues after theirs. */
+static int after_begin(void *ctx, verr *e)
+{
+    ingest *ing = ctx;
+    struct store_sync_sink sink = {
+        .arg = ing,
+        .patient = cache_patient,
+        .input = sync_input,
+        .enrolment = sync_enrolment,
+        .override = sync_override,
+        .event = sync_event,
+    };
+    int64_t max_seq;
+    if (store_turn(ing->s, &sink, &max_seq, e) < 0) return -1;
+    if (max_seq >= ing->next_seq) ing->next_seq = max_seq + 1;
+    return 0;
+}
+
 void ingest_writer_hooks(ingest *ing, struct writer_hooks *hooks)
 {
     memset(hooks, 0, sizeof *hooks);
     hooks->ctx = ing;
+    hooks->after_begin = after_begin;
     hooks->after_commit = after_commit;
     hooks->after_rollback = after_rollback;
     hooks->tick = tick;

@@ -54,6 +54,10 @@ struct ingest_sink {
     /* The sink's state may hold effects of inputs that were rolled back: rebuild it from
      * the store (called in the writer thread, outside any transaction). */
     void (*rebuild)(void *ctx);
+    /* What other nodes committed (several nodes on PostgreSQL, store_turn), handed over at
+     * the start of each writer transaction: inputs, enrolments, overrides, events. `arg` and
+     * `patient` are ingest's own (the patient cache); the others get ctx. */
+    struct store_sync_sink sync;
 };
 
 struct ingest_options {

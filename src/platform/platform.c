@@ -68,10 +68,16 @@ struct platform *platform_open(const char *db_path, config *cfg,
     p->registry = registry_new(p->ing, p->audit);
     p->triage = platform_triage_new(p, publisher, e);
     if (!p->triage) goto fail;
-    store_manual_checkpoints(p->store);
-    pthread_mutex_init(&p->checkpoint_lock, NULL);
-    pthread_cond_init(&p->checkpoint_wake, NULL);
-    p->checkpoint_started = pthread_create(&p->checkpoint_thread, NULL, checkpointer, p) == 0;
+    if (store_engine_of(p->store) == STORE_POSTGRES) {
+        /* PostgreSQL checkpoints by itself; other nodes' queue changes come by notification */
+        platform_listener_start(p);
+    } else {
+        store_manual_checkpoints(p->store);
+        pthread_mutex_init(&p->checkpoint_lock, NULL);
+        pthread_cond_init(&p->checkpoint_wake, NULL);
+        p->checkpoint_started =
+            pthread_create(&p->checkpoint_thread, NULL, checkpointer, p) == 0;
+    }
     struct writer_hooks hooks;
     ingest_writer_hooks(p->ing, &hooks);
     audit_writer_hooks(p->audit, &hooks);
@@ -91,6 +97,7 @@ void platform_drain(struct platform *p)
     if (p->audit) audit_log_attach(p->audit, NULL);
     writer_stop(p->writer);
     p->writer = NULL;
+    platform_listener_stop(p);
     if (p->checkpoint_started) {
         pthread_mutex_lock(&p->checkpoint_lock);
         p->checkpoint_stop = true;

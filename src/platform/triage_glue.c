@@ -6,6 +6,7 @@
 #include "core/mem.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,17 @@ struct platform_triage {
     void (*heartbeat)(void *ctx);
     void *publish_ctx;
     int64_t last_heartbeat_ms;
-    int64_t last_feed_id; /* last change handed to the publisher */
+    int64_t last_feed_id; /* last change handed to the publisher (under feed_lock) */
+    pthread_mutex_t feed_lock; /* the writer and the feed listener both publish */
     char source_text[128];
+    /* Several nodes (PostgreSQL): the enrolment conditions applied per patient key, joined
+     * by commas, so that a change another node made can withdraw the previous ones. */
+    bool nodes;
+    char **enrolled;
+    size_t enrolled_cap;
+    /* the feed listener thread (PostgreSQL) */
+    pthread_t listener;
+    bool listener_started, listener_stop;
 };
 
 static void collect(void *ctx, const struct triage_event *ev)
@@ -280,10 +290,35 @@ static int on_screening(void *ctx, const struct store_resource *r,
 
 /* An enrolment started, changed or ended: its conditions and expected measurements are
  * what triage must know (missing transmissions, SpO2 scale). */
+static void remember_enrolment(struct platform_triage *t, int64_t key,
+                               const char *const *codes, size_t count)
+{
+    if (!t->nodes || key <= 0) return;
+    if ((size_t)key >= t->enrolled_cap) {
+        size_t cap = t->enrolled_cap ? t->enrolled_cap : 1024;
+        while (cap <= (size_t)key) cap *= 2;
+        t->enrolled = xrealloc(t->enrolled, cap * sizeof *t->enrolled);
+        memset(t->enrolled + t->enrolled_cap, 0, (cap - t->enrolled_cap) * sizeof *t->enrolled);
+        t->enrolled_cap = cap;
+    }
+    free(t->enrolled[key]);
+    t->enrolled[key] = NULL;
+    if (!count) return;
+    buf joined;
+    buf_init(&joined, 1 << 16);
+    for (size_t i = 0; i < count; i++) {
+        if (i) buf_putc(&joined, ',');
+        buf_puts(&joined, codes[i]);
+    }
+    t->enrolled[key] = xstrdup(buf_cstr(&joined));
+    buf_free(&joined);
+}
+
 static int on_enrolment(void *ctx, const struct registry_enrolment_change *c, verr *e)
 {
     struct platform_triage *t = ctx;
     uint32_t k = (uint32_t)c->patient_key;
+    remember_enrolment(t, c->patient_key, c->conditions, c->open ? c->condition_count : 0);
     if (c->previous_count)
         triage_condition(t->engine, k, c->previous, c->previous_count, false, c->now_ms);
     if (c->condition_count)
@@ -295,6 +330,10 @@ static int on_enrolment(void *ctx, const struct registry_enrolment_change *c, ve
     return triage_set_expected(t->engine, k, c->expected, c->expected_count, c->now_ms, e);
 }
 
+/* The writer's timer period (ingest_writer_hooks): across nodes, one of them runs the
+ * time-based work in each period, a little shorter than it so that no period goes without. */
+#define TICK_PERIOD_MS 900
+
 static int on_tick(void *ctx, int64_t now_ms, verr *e)
 {
     struct platform_triage *t = ctx;
@@ -302,6 +341,11 @@ static int on_tick(void *ctx, int64_t now_ms, verr *e)
         t->last_heartbeat_ms = now_ms;
         t->heartbeat(t->publish_ctx);
     }
+    /* Missing transmissions and escalation: once across the cluster, not once per node. The
+     * events this raises reach the other nodes' engines at their next turn. */
+    bool mine;
+    if (store_tick_claim(t->p->store, now_ms, TICK_PERIOD_MS, &mine, e) < 0) return -1;
+    if (!mine) return 0;
     struct triage_sink sink = sink_of(t);
     triage_tick(t->engine, now_ms, &sink);
     if (flush_events(t, now_ms, e) < 0) return -1;
@@ -317,19 +361,76 @@ static int publish_one(void *arg, int64_t id, const char *territory, const char 
     return 0;
 }
 
-/* After a commit: hand the queue changes it made visible to the stream. */
+/* Hands the changes after the last published to the stream, read through `s`. */
+static void publish_since(struct platform_triage *t, store *s)
+{
+    verr e;
+    int64_t before;
+    pthread_mutex_lock(&t->feed_lock);
+    do {
+        before = t->last_feed_id;
+        if (store_feed_since(s, t->last_feed_id, 1000, publish_one, t, &e) < 0) {
+            log_error("platform: change feed: %s", e.msg);
+            break;
+        }
+    } while (t->last_feed_id != before);
+    pthread_mutex_unlock(&t->feed_lock);
+}
+
+/* After a commit: hand the queue changes it made visible to the stream (with those other
+ * nodes committed before it). */
 static void on_committed(void *ctx)
 {
     struct platform_triage *t = ctx;
+    publish_since(t, t->p->store);
+}
+
+/* Several nodes (PostgreSQL): a connection of its own listens for the commits of every node
+ * to the change feed, and publishes them here, so that a console connected to this node
+ * sees the cases another node raised or a coordinator there claimed. */
+static void *listen_feed(void *arg)
+{
+    struct platform_triage *t = arg;
+    pthread_setname_np(pthread_self(), "vigie-feed");
     verr e;
-    int64_t before;
-    do {
-        before = t->last_feed_id;
-        if (store_feed_since(t->p->store, t->last_feed_id, 1000, publish_one, t, &e) < 0) {
-            log_error("platform: change feed: %s", e.msg);
-            return;
+    store *s = store_open(t->p->db_path, STORE_READ, &e);
+    if (!s) {
+        log_error("platform: change feed listener: %s", e.msg);
+        return NULL;
+    }
+    bool stop = false;
+    while (!stop) {
+        int got = store_feed_wait(s, 250, &e);
+        if (got < 0) {
+            log_warn("platform: change feed listener: %s", e.msg);
+            struct timespec pause = {1, 0};
+            nanosleep(&pause, NULL);
         }
-    } while (t->last_feed_id != before);
+        if (got > 0) publish_since(t, s);
+        pthread_mutex_lock(&t->feed_lock);
+        stop = t->listener_stop;
+        pthread_mutex_unlock(&t->feed_lock);
+    }
+    store_close(s);
+    return NULL;
+}
+
+void platform_listener_start(struct platform *p)
+{
+    struct platform_triage *t = p->triage;
+    t->listener_started = pthread_create(&t->listener, NULL, listen_feed, t) == 0;
+    if (!t->listener_started) log_error("platform: cannot start the change feed listener");
+}
+
+void platform_listener_stop(struct platform *p)
+{
+    struct platform_triage *t = p->triage;
+    if (!t || !t->listener_started) return;
+    pthread_mutex_lock(&t->feed_lock);
+    t->listener_stop = true;
+    pthread_mutex_unlock(&t->feed_lock);
+    pthread_join(t->listener, NULL);
+    t->listener_started = false;
 }
 
 /* ---- Rebuild -------------------------------------------------------------------------------- */
@@ -435,9 +536,59 @@ static int restore_fired(void *arg, int64_t patient_key, const char *rule, int c
     return 0;
 }
 
+/* ---- What other nodes committed (PostgreSQL, store_turn) ---------------------------------- */
+
+/* An enrolment another node created, changed or ended: applied as its own change was
+ * (on_enrolment), withdrawing the conditions this node last applied for the patient. */
+static int sync_enrolment(void *ctx, const struct store_enrolment *en)
+{
+    struct platform_triage *t = ctx;
+    char *previous_text = en->patient_key > 0 && (size_t)en->patient_key < t->enrolled_cap
+                              ? t->enrolled[en->patient_key]
+                              : NULL;
+    previous_text = previous_text ? xstrdup(previous_text) : NULL;
+    const char *previous[64];
+    size_t previous_count = 0;
+    for (char *p = previous_text; p && *p && previous_count < 64;) {
+        previous[previous_count++] = p;
+        p += strcspn(p, ",");
+        if (*p) *p++ = '\0';
+    }
+    struct triage_expected expected[32];
+    size_t n = 0;
+    for (size_t i = 0; i < en->expected_count && n < 32; i++) {
+        enum measure_kind kind =
+            measure_kind_from_name(en->expected[i].kind, strlen(en->expected[i].kind));
+        if (kind != MEASURE_NONE) expected[n++] = (struct triage_expected){kind, en->expected[i].per_day};
+    }
+    /* ended: its end is its last change's time (DELETE), an end to come keeps it open */
+    bool open = en->end_ms == STORE_NO_TIME || en->end_ms > en->updated_ms;
+    struct registry_enrolment_change c = {
+        .patient_key = en->patient_key,
+        .patient_id = en->patient,
+        .territory = en->territory,
+        .open = open,
+        .conditions = open ? (const char *const *)en->conditions : NULL,
+        .condition_count = open ? en->condition_count : 0,
+        .previous = previous,
+        .previous_count = previous_count,
+        .expected = open ? expected : NULL,
+        .expected_count = open ? n : 0,
+        .now_ms = en->updated_ms,
+    };
+    verr e;
+    on_enrolment(t, &c, &e);
+    free(previous_text);
+    return 0;
+}
+
 /* A fresh engine holding what the stored inputs built. */
 static int rebuild(struct platform_triage *t, verr *e)
 {
+    for (size_t i = 0; i < t->enrolled_cap; i++) {
+        free(t->enrolled[i]);
+        t->enrolled[i] = NULL;
+    }
     triage_engine_free(t->engine);
     t->engine = triage_engine_new(&t->p->triage_config);
     int64_t started = instant_now_ms();
@@ -472,6 +623,8 @@ struct platform_triage *platform_triage_new(struct platform *p,
 {
     struct platform_triage *t = xcalloc(1, sizeof *t);
     t->p = p;
+    t->nodes = store_engine_of(p->store) == STORE_POSTGRES;
+    pthread_mutex_init(&t->feed_lock, NULL);
     if (publisher) {
         t->publish = publisher->publish;
         t->heartbeat = publisher->heartbeat;
@@ -495,6 +648,12 @@ struct platform_triage *platform_triage_new(struct platform *p,
         .committed = on_committed,
         .rebuild = on_rebuild,
     };
+    sink.sync = (struct store_sync_sink){
+        .input = replay_item,
+        .enrolment = sync_enrolment,
+        .override = restore_override,
+        .event = restore_fired,
+    };
     ingest_set_sink(p->ing, &sink);
     registry_set_sink(p->registry, &(struct registry_sink){.ctx = t, .enrolment = on_enrolment});
     return t;
@@ -506,6 +665,9 @@ void platform_triage_free(struct platform_triage *t)
     triage_engine_free(t->engine);
     for (size_t i = 0; i < t->pending_count; i++) free(t->pending[i].reason);
     free(t->pending);
+    for (size_t i = 0; i < t->enrolled_cap; i++) free(t->enrolled[i]);
+    free(t->enrolled);
+    pthread_mutex_destroy(&t->feed_lock);
     free(t);
 }
 

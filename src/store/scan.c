@@ -53,6 +53,7 @@ static void read_resource(sqlite3_stmt *st, struct store_resource *r)
 int store_replay(store *s, int (*fn)(void *arg, const struct store_replay_item *item), void *arg,
                  verr *e)
 {
+    PG_DISPATCH(replay(s, fn, arg, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *obs = NULL, *res = NULL;
     int result = -1;
@@ -129,6 +130,7 @@ static void report_problem(struct store_check_report *report,
 int store_check(store *s, struct store_check_report *report,
                 void (*problem)(void *arg, const char *message), void *arg, verr *e)
 {
+    PG_DISPATCH(check(s, report, problem, arg, e));
     sqlite3 *db = store_sqlite_db(s);
     memset(report, 0, sizeof *report);
     sqlite3_stmt *st;
@@ -203,6 +205,7 @@ int store_export(store *s,
                            const char *json, size_t len),
                  void *arg, verr *e)
 {
+    PG_DISPATCH(export(s, fn, arg, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     int result = 0;
@@ -231,6 +234,7 @@ int store_export(store *s,
 int store_trace_each(store *s, int (*fn)(void *arg, const struct store_trace_row *row),
                      void *arg, verr *e)
 {
+    PG_DISPATCH(trace_each(s, fn, arg, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,

@@ -1,6 +1,7 @@
 /* SQLite implementation of store.h: WAL, synchronous=FULL, versioned schema. */
 #include "store/store.h"
 #include "store/schema.h"
+#include "store/logpack.h"
 #include "store/store_int.h"
 #include "core/mem.h"
 
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zstd.h>
 
 
@@ -76,6 +78,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 #define STMT_CACHE 512
 
 struct store {
+    enum store_engine engine; /* STORE_SQLITE; first, as in every connection (store_int.h) */
     sqlite3 *db;
     sqlite3_stmt *stmts[ST_COUNT];
     sqlite3_stmt *cache[STMT_CACHE];
@@ -186,6 +189,7 @@ static void sqlite_configure(void)
 
 store *store_open(const char *target, enum store_access access, verr *e)
 {
+    if (store_target_is_postgres(target)) return store_pg_open(target, access, e);
     static pthread_once_t configured = PTHREAD_ONCE_INIT;
     pthread_once(&configured, sqlite_configure);
     if (sodium_init() < 0) {
@@ -193,6 +197,7 @@ store *store_open(const char *target, enum store_access access, verr *e)
         return NULL;
     }
     store *s = xcalloc(1, sizeof *s);
+    s->engine = STORE_SQLITE;
     int flags = access == STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                       : SQLITE_OPEN_READONLY;
     flags |= SQLITE_OPEN_NOMUTEX; /* one thread per connection at a time */
@@ -288,6 +293,7 @@ void store_stmt_put(store *s, sqlite3_stmt *st)
 void store_close(store *s)
 {
     if (!s) return;
+    PG_DISPATCH_VOID(close(s));
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(s->stmts[i]);
     for (int i = 0; i < STMT_CACHE; i++) sqlite3_finalize(s->cache[i]);
     sqlite3_close(s->db);
@@ -300,11 +306,13 @@ void store_close(store *s)
 
 void store_manual_checkpoints(store *s)
 {
+    PG_DISPATCH_VOID(manual_checkpoints(s));
     sqlite3_wal_autocheckpoint(s->db, 0);
 }
 
 int store_checkpoint(store *s, verr *e)
 {
+    PG_DISPATCH(checkpoint(s, e));
     int log = 0, done = 0;
     if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) !=
         SQLITE_OK)
@@ -314,6 +322,7 @@ int store_checkpoint(store *s, verr *e)
 
 int store_schema_version(store *s)
 {
+    PG_DISPATCH(schema_version(s));
     sqlite3_stmt *st;
     int version = -1;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
@@ -325,37 +334,44 @@ int store_schema_version(store *s)
 
 int store_begin(store *s, verr *e)
 {
+    PG_DISPATCH(begin(s, e));
     return run(s, ST_BEGIN, e);
 }
 
 int store_commit(store *s, verr *e)
 {
+    PG_DISPATCH(commit(s, e));
     return run(s, ST_COMMIT, e);
 }
 
 void store_rollback(store *s)
 {
+    PG_DISPATCH_VOID(rollback(s));
     if (!sqlite3_get_autocommit(s->db)) run(s, ST_ROLLBACK, NULL);
 }
 
 int store_savepoint(store *s, verr *e)
 {
+    PG_DISPATCH(savepoint(s, e));
     return run(s, ST_SAVEPOINT, e);
 }
 
 int store_release(store *s, verr *e)
 {
+    PG_DISPATCH(release(s, e));
     return run(s, ST_RELEASE, e);
 }
 
 void store_rollback_savepoint(store *s)
 {
+    PG_DISPATCH_VOID(rollback_savepoint(s));
     /* ROLLBACK TO keeps the savepoint open; RELEASE then ends it. */
     if (run(s, ST_ROLLBACK_TO, NULL) == 0) run(s, ST_RELEASE, NULL);
 }
 
 int64_t store_max_seq(store *s)
 {
+    PG_DISPATCH(max_seq(s));
     sqlite3_stmt *st;
     int64_t max = 0;
     if (sqlite3_prepare_v2(s->db,
@@ -383,42 +399,14 @@ void store_hash(unsigned char out[STORE_HASH_SIZE], const void *const *parts,
 
 /* ---- Ingest log ------------------------------------------------------------------------ */
 
-#define LOG_DIGEST_SIZE 32
-#define LOG_ZSTD_LEVEL 1 /* ingestion speed first; the log still shrinks about 5x */
-
-/* Below this size, compressing costs more (zstd resets its tables for every frame) than it
- * saves: the bytes go into a zstd frame made of one raw block, which any zstd decoder
- * reads back. */
-#define LOG_COMPRESS_FROM 1024
-#define LOG_RAW_FRAME_HEADER 12
-
-/* RFC 8878: magic, frame header (single segment, 4-byte content size), one last raw block. */
-static size_t raw_frame(unsigned char *out, const void *raw, size_t n)
-{
-    static const unsigned char magic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-    memcpy(out, magic, 4);
-    out[4] = 0xA0; /* Frame_Content_Size_flag 2 (4 bytes), Single_Segment_flag */
-    for (int i = 0; i < 4; i++) out[5 + i] = (unsigned char)(n >> (8 * i));
-    uint32_t block = 1u | (0u << 1) | ((uint32_t)n << 3); /* last, raw, size */
-    for (int i = 0; i < 3; i++) out[9 + i] = (unsigned char)(block >> (8 * i));
-    memcpy(out + LOG_RAW_FRAME_HEADER, raw, n);
-    return LOG_RAW_FRAME_HEADER + n;
-}
-
 int store_log_append(store *s, struct store_log_entry *entry, verr *e)
 {
-    size_t bound = ZSTD_compressBound(entry->raw_len) + LOG_RAW_FRAME_HEADER;
-    void *packed = xmalloc(bound);
-    size_t packed_len =
-        entry->raw_len < LOG_COMPRESS_FROM
-            ? raw_frame(packed, entry->raw, entry->raw_len)
-            : ZSTD_compressCCtx(s->zc, packed, bound, entry->raw, entry->raw_len, LOG_ZSTD_LEVEL);
-    if (ZSTD_isError(packed_len)) {
-        free(packed);
-        return verr_fail(e, "zstd: %s", ZSTD_getErrorName(packed_len));
-    }
-    unsigned char digest[LOG_DIGEST_SIZE];
-    crypto_generichash(digest, sizeof digest, entry->raw, entry->raw_len, NULL, 0);
+    PG_DISPATCH(log_append(s, entry, e));
+    void *packed;
+    size_t packed_len;
+    unsigned char digest[STORE_LOG_DIGEST_SIZE];
+    if (store_log_pack(s->zc, entry->raw, entry->raw_len, &packed, &packed_len, digest, e) < 0)
+        return -1;
     sqlite3_stmt *st = stmt(s, ST_LOG_INSERT, e);
     if (!st) {
         free(packed);
@@ -443,6 +431,7 @@ int store_log_append(store *s, struct store_log_entry *entry, verr *e)
 
 int store_log_read(store *s, int64_t id, struct store_log_entry *out, buf *raw, verr *e)
 {
+    PG_DISPATCH(log_read(s, id, out, raw, e));
     sqlite3_stmt *st = stmt(s, ST_LOG_READ, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, id);
@@ -463,33 +452,10 @@ int store_log_read(store *s, int64_t id, struct store_log_entry *out, buf *raw, 
     out->channel = s->log_channel;
     out->format = (enum store_log_format)sqlite3_column_int(st, 3);
     out->entries = sqlite3_column_int64(st, 4);
-    size_t raw_size = (size_t)sqlite3_column_int64(st, 5);
-    const void *digest = sqlite3_column_blob(st, 6);
-    int digest_len = sqlite3_column_bytes(st, 6);
-    const void *packed = sqlite3_column_blob(st, 7);
-    size_t packed_len = (size_t)sqlite3_column_bytes(st, 7);
-    buf_reset(raw);
-    int result = 0;
-    if (raw_size > raw->max) {
-        result = verr_fail(e, "ingest log %lld: %zu bytes exceed the buffer", (long long)id,
-                           raw_size);
-    } else {
-        char *tmp = xmalloc(raw_size + 1);
-        size_t n = ZSTD_decompressDCtx(s->zd, tmp, raw_size + 1, packed, packed_len);
-        unsigned char check[LOG_DIGEST_SIZE];
-        if (ZSTD_isError(n) || n != raw_size) {
-            result = verr_fail(e, "ingest log %lld: the compressed bytes are damaged",
-                               (long long)id);
-        } else {
-            crypto_generichash(check, sizeof check, (const unsigned char *)tmp, n, NULL, 0);
-            if (digest_len != LOG_DIGEST_SIZE || memcmp(check, digest, sizeof check) != 0)
-                result = verr_fail(e, "ingest log %lld: digest mismatch, the bytes changed",
-                                   (long long)id);
-            else
-                buf_append(raw, tmp, n);
-        }
-        free(tmp);
-    }
+    int result = store_log_unpack(s->zd, id, sqlite3_column_blob(st, 7),
+                                  (size_t)sqlite3_column_bytes(st, 7),
+                                  (size_t)sqlite3_column_int64(st, 5), sqlite3_column_blob(st, 6),
+                                  (size_t)sqlite3_column_bytes(st, 6), raw, e);
     sqlite3_reset(st);
     out->raw = buf_cstr(raw);
     out->raw_len = raw->len;
@@ -513,11 +479,13 @@ static int lookup_key(store *s, enum stmt_id id, const char *text, int64_t *key,
 
 int store_patient_key(store *s, const char *id, int64_t *key, verr *e)
 {
+    PG_DISPATCH(patient_key(s, id, key, e));
     return lookup_key(s, ST_PATIENT_FIND, id, key, e);
 }
 
 int store_patient_upsert(store *s, struct store_patient *p, bool *created, verr *e)
 {
+    PG_DISPATCH(patient_upsert(s, p, created, e));
     int64_t key;
     int found = store_patient_key(s, p->id, &key, e);
     if (found < 0) return -1;
@@ -575,6 +543,7 @@ int store_patient_upsert(store *s, struct store_patient *p, bool *created, verr 
 int store_patient_key_by_identifier(store *s, const char *system, const char *value,
                                     int64_t *key, char **id_out, verr *e)
 {
+    PG_DISPATCH(patient_key_by_identifier(s, system, value, key, id_out, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_BY_IDENT, e);
     if (!st) return -1;
     bind_text(st, 1, system ? system : "");
@@ -614,6 +583,7 @@ int read_resource_row(store *s, sqlite3_stmt *st, buf *resource, int64_t *key, v
 
 int store_patient_read(store *s, const char *id, buf *resource, int64_t *key, verr *e)
 {
+    PG_DISPATCH(patient_read(s, id, resource, key, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_READ, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -622,6 +592,7 @@ int store_patient_read(store *s, const char *id, buf *resource, int64_t *key, ve
 
 int store_patient_info(store *s, const char *id, int64_t *key, char territory[64], verr *e)
 {
+    PG_DISPATCH(patient_info(s, id, key, territory, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_INFO, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -638,6 +609,7 @@ int store_patient_info(store *s, const char *id, int64_t *key, char territory[64
 
 int store_patient_birth_date(store *s, int64_t key, int64_t *birth_ms, verr *e)
 {
+    PG_DISPATCH(patient_birth_date(s, key, birth_ms, e));
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT birth_date FROM patient WHERE key = ?", -1, &st, NULL) !=
         SQLITE_OK)
@@ -652,6 +624,7 @@ int store_patient_birth_date(store *s, int64_t key, int64_t *birth_ms, verr *e)
 
 int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64], verr *e)
 {
+    PG_DISPATCH(patient_by_key(s, key, id, territory, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_BY_KEY, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, key);
@@ -668,6 +641,7 @@ int store_patient_by_key(store *s, int64_t key, char id[72], char territory[64],
 
 int store_patient_set_territory(store *s, int64_t key, const char *territory, verr *e)
 {
+    PG_DISPATCH(patient_set_territory(s, key, territory, e));
     sqlite3_stmt *st = stmt(s, ST_PATIENT_SET_TERRITORY, e);
     if (!st) return -1;
     bind_text(st, 1, territory);
@@ -682,6 +656,7 @@ int store_patient_each(store *s,
                        int (*fn)(void *arg, int64_t key, const char *id, const char *territory),
                        void *arg, verr *e)
 {
+    PG_DISPATCH(patient_each(s, fn, arg, e));
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT key, id, territory FROM patient ORDER BY key", -1, &st,
                            NULL) != SQLITE_OK)
@@ -704,4 +679,52 @@ int store_patient_each(store *s,
 sqlite3 *store_sqlite_db(store *s)
 {
     return s->db;
+}
+
+/* ---- Engines and nodes: one process owns a SQLite database ------------------------------ */
+
+enum store_engine store_engine_of(const store *s)
+{
+    return ((const struct store_head *)s)->engine;
+}
+
+bool store_target_is_postgres(const char *target)
+{
+    return !strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11);
+}
+
+void store_target_redacted(const char *target, char *out, size_t n)
+{
+    /* scheme://user:password@host...: the password goes */
+    const char *scheme = strstr(target, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (!store_target_is_postgres(target) || !colon)
+        snprintf(out, n, "%s", target);
+    else
+        snprintf(out, n, "%.*s:***%s", (int)(colon - target), target, at);
+}
+
+int store_turn(store *s, const struct store_sync_sink *sink, int64_t *max_seq, verr *e)
+{
+    PG_DISPATCH(turn(s, sink, max_seq, e));
+    *max_seq = 0;
+    return 0;
+}
+
+int store_tick_claim(store *s, int64_t now_ms, int64_t period_ms, bool *mine, verr *e)
+{
+    PG_DISPATCH(tick_claim(s, now_ms, period_ms, mine, e));
+    (void)now_ms;
+    (void)period_ms;
+    *mine = true;
+    return 0;
+}
+
+int store_feed_wait(store *s, int timeout_ms, verr *e)
+{
+    PG_DISPATCH(feed_wait(s, timeout_ms, e));
+    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    return 0;
 }

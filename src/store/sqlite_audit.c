@@ -7,6 +7,7 @@
 
 int store_audit_append(store *s, const struct store_audit_row *rows, size_t n, verr *e)
 {
+    PG_DISPATCH(audit_append(s, rows, n, e));
     if (n == 0) return 0;
     /* One statement for the whole group: the trail is written once per transaction. */
     sqlite3_stmt *st = store_sqlite_prepare(
@@ -51,6 +52,7 @@ int store_audit_search(store *s, const struct store_audit_query *q,
                        int (*fn)(void *arg, const struct store_audit_row *row), void *arg,
                        verr *e)
 {
+    PG_DISPATCH(audit_search(s, q, fn, arg, e));
     /* Only the filters given go into the statement, so that the patient index serves the
      * queries that name one. */
     char sql[768];

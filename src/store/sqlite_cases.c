@@ -34,6 +34,7 @@ static void column_copy(sqlite3_stmt *st, int i, char *out, size_t n)
 
 int store_event_add(store *s, struct store_event *ev, verr *e)
 {
+    PG_DISPATCH(event_add(s, ev, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO event(patient_key, case_id, rule, category, nature, "
@@ -68,6 +69,7 @@ int store_event_add(store *s, struct store_event *ev, verr *e)
 int store_events_withdraw_source(store *s, int64_t source_seq,
                                  void (*fn)(void *arg, int64_t case_id), void *arg, verr *e)
 {
+    PG_DISPATCH(events_withdraw_source(s, source_seq, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "UPDATE event SET withdrawn = 1 WHERE seq IN (SELECT event_seq FROM "
                                "event_source WHERE source_seq = ?) AND withdrawn = 0 "
@@ -92,6 +94,7 @@ int store_events_withdraw_source(store *s, int64_t source_seq,
 
 int store_case_standing_category(store *s, int64_t case_id, int *category, verr *e)
 {
+    PG_DISPATCH(case_standing_category(s, case_id, category, e));
     sqlite3_stmt *st = store_stmt_get(s, "SELECT min(category) FROM event WHERE case_id = ? AND withdrawn = 0", e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, case_id);
@@ -112,6 +115,7 @@ int store_events_since(store *s, int64_t since_ms,
                                  int64_t at_ms),
                        void *arg, verr *e)
 {
+    PG_DISPATCH(events_since(s, since_ms, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT patient_key, rule, category, at FROM event WHERE notify = "
                                "1 AND withdrawn = 0 AND at >= ? ORDER BY seq",
@@ -129,6 +133,7 @@ int store_events_since(store *s, int64_t since_ms,
 
 int store_source_ref(store *s, int64_t seq, char out[128], verr *e)
 {
+    PG_DISPATCH(source_ref(s, seq, out, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT 'Observation', id FROM observation WHERE seq = ?1 UNION ALL "
                                "SELECT type, id FROM resource WHERE seq = ?1",
@@ -197,11 +202,13 @@ static int case_where(store *s, const char *where, int64_t key, struct store_cas
 
 int store_case_of_patient(store *s, int64_t patient_key, struct store_case *out, verr *e)
 {
+    PG_DISPATCH(case_of_patient(s, patient_key, out, e));
     return case_where(s, "c.patient_key = ? AND c.state != 'closed'", patient_key, out, e);
 }
 
 int store_case_get(store *s, int64_t id, struct store_case *out, verr *e)
 {
+    PG_DISPATCH(case_get(s, id, out, e));
     return case_where(s, "c.id = ?", id, out, e);
 }
 
@@ -225,6 +232,7 @@ static void bind_case(sqlite3_stmt *st, const struct store_case *c)
 
 int store_case_insert(store *s, struct store_case *c, verr *e)
 {
+    PG_DISPATCH(case_insert(s, c, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO care_case(patient_key, territory, state, category, "
@@ -241,6 +249,7 @@ int store_case_insert(store *s, struct store_case *c, verr *e)
 
 int store_case_update(store *s, const struct store_case *c, verr *e)
 {
+    PG_DISPATCH(case_update(s, c, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "UPDATE care_case SET patient_key = ?1, territory = ?2, state = ?3, "
                                "category = ?4, nature = ?5, title = ?6, opened_at = ?7, deadline = "
@@ -256,6 +265,7 @@ int store_case_update(store *s, const struct store_case *c, verr *e)
 int store_case_transition(store *s, int64_t case_id, int64_t at_ms, const char *who,
                           const char *from, const char *to, const char *detail, verr *e)
 {
+    PG_DISPATCH(case_transition(s, case_id, at_ms, who, from, to, detail, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO case_transition(case_id, at, who, from_state, "
                                "to_state, detail) VALUES (?,?,?,?,?,?)",
@@ -273,6 +283,7 @@ int store_case_transition(store *s, int64_t case_id, int64_t at_ms, const char *
 int store_case_note(store *s, int64_t case_id, int64_t at_ms, const char *who,
                     const char *kind, const char *text, verr *e)
 {
+    PG_DISPATCH(case_note(s, case_id, at_ms, who, kind, text, e));
     sqlite3_stmt *st = store_stmt_get(s, "INSERT INTO case_note(case_id, at, who, kind, text) VALUES (?,?,?,?,?)", e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, case_id);
@@ -302,6 +313,7 @@ static int each_case(store *s, sqlite3_stmt *st,
 int store_cases_due(store *s, int64_t now_ms, int (*fn)(void *arg, const struct store_case *c),
                     void *arg, verr *e)
 {
+    PG_DISPATCH(cases_due(s, now_ms, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT " CASE_COLUMNS " FROM care_case c JOIN patient p ON p.key = "
                                "c.patient_key WHERE c.state = 'open' AND c.escalated = 0 AND "
@@ -315,6 +327,7 @@ int store_cases_due(store *s, int64_t now_ms, int (*fn)(void *arg, const struct 
 int store_queue(store *s, const char *const *territories, size_t count, bool all_territories,
                 int (*fn)(void *arg, const struct store_case *c), void *arg, verr *e)
 {
+    PG_DISPATCH(queue(s, territories, count, all_territories, fn, arg, e));
     sqlite3 *db = store_sqlite_db(s);
     buf sql;
     buf_init(&sql, 1 << 16);
@@ -339,6 +352,7 @@ int store_case_items(store *s, int64_t case_id,
                      int (*fn)(void *arg, const struct store_case_item *item), void *arg,
                      verr *e)
 {
+    PG_DISPATCH(case_items(s, case_id, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
         "SELECT 'event', created_at, '', json, withdrawn, seq FROM event WHERE case_id = ?1 "
         "UNION ALL SELECT 'transition', at, who, coalesce(from_state, '') || ' -> ' || to_state "
@@ -369,6 +383,7 @@ int store_case_items(store *s, int64_t case_id,
 int store_patient_fired(store *s, int64_t patient_key, int64_t from_ms,
                         int (*fn)(void *arg, const char *observation_id), void *arg, verr *e)
 {
+    PG_DISPATCH(patient_fired(s, patient_key, from_ms, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT DISTINCT o.id FROM event ev JOIN event_source es ON "
                                "es.event_seq = ev.seq JOIN observation o ON o.seq = es.source_seq "
@@ -389,6 +404,7 @@ int store_resources_of_territory(store *s, const char *territory, const char *ty
                                            const char *json, size_t len),
                                  void *arg, verr *e)
 {
+    PG_DISPATCH(resources_of_territory(s, territory, type, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT p.id, p.birth_date, r.resource FROM resource r JOIN patient "
                                "p ON p.key = r.patient_key WHERE p.territory = ? AND r.type = ? AND "
@@ -410,6 +426,7 @@ int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
                                int (*fn)(void *arg, const char *json, size_t len), void *arg,
                                verr *e)
 {
+    PG_DISPATCH(resources_of_patient(s, patient_key, type, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT resource FROM resource WHERE patient_key = ? AND type = ? "
                                "AND current = 1 ORDER BY seq",
@@ -431,6 +448,7 @@ int store_resources_of_patient(store *s, int64_t patient_key, const char *type,
 int store_override_add(store *s, int64_t patient_key, const char *json, const char *who,
                        int64_t at_ms, verr *e)
 {
+    PG_DISPATCH(override_add(s, patient_key, json, who, at_ms, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO threshold_override(patient_key, json, set_by, set_at) "
                                "VALUES (?,?,?,?)",
@@ -446,6 +464,7 @@ int store_override_add(store *s, int64_t patient_key, const char *json, const ch
 int store_override_each(store *s, int (*fn)(void *arg, int64_t patient_key, const char *json),
                         void *arg, verr *e)
 {
+    PG_DISPATCH(override_each(s, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT patient_key, json FROM threshold_override WHERE id IN "
                                "(SELECT max(id) FROM threshold_override GROUP BY patient_key)",
@@ -462,6 +481,7 @@ int store_override_each(store *s, int (*fn)(void *arg, int64_t patient_key, cons
 int store_override_latest(store *s, int64_t patient_key, buf *json, char who[64],
                           int64_t *at_ms, verr *e)
 {
+    PG_DISPATCH(override_latest(s, patient_key, json, who, at_ms, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT json, set_by, set_at FROM threshold_override WHERE "
                                "patient_key = ? ORDER BY id DESC LIMIT 1",
@@ -483,6 +503,7 @@ int store_override_latest(store *s, int64_t patient_key, buf *json, char who[64]
 int store_feed_add(store *s, int64_t at_ms, const char *territory, const char *kind,
                    int64_t case_id, const char *data, int64_t *id, verr *e)
 {
+    PG_DISPATCH(feed_add(s, at_ms, territory, kind, case_id, data, id, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st = store_stmt_get(s,
                                "INSERT INTO change_feed(at, territory, kind, case_id, data) "
@@ -501,6 +522,7 @@ int store_feed_add(store *s, int64_t at_ms, const char *territory, const char *k
 
 int64_t store_feed_last_id(store *s)
 {
+    PG_DISPATCH(feed_last_id(s));
     sqlite3_stmt *st = store_stmt_get(s, "SELECT coalesce(max(id), 0) FROM change_feed", NULL);
     int64_t id = 0;
     if (st && sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
@@ -513,6 +535,7 @@ int store_feed_since(store *s, int64_t after_id, int limit,
                                const char *data),
                      void *arg, verr *e)
 {
+    PG_DISPATCH(feed_since(s, after_id, limit, fn, arg, e));
     sqlite3_stmt *st = store_stmt_get(s,
                                "SELECT id, territory, kind, data FROM change_feed WHERE id > ? "
                                "ORDER BY id LIMIT ?",
@@ -565,6 +588,7 @@ int store_evaluation(store *s, const char *territory, int64_t from_ms, int64_t t
                      const char *const *outcome_names, size_t outcome_count,
                      struct store_evaluation *out, verr *e)
 {
+    PG_DISPATCH(evaluation(s, territory, from_ms, to_ms, outcome_names, outcome_count, out, e));
     memset(out, 0, sizeof *out);
     /* ?1 territory (NULL = all), ?2 from, ?3 to */
 #define IN_TERRITORY(col) "(?1 IS NULL OR " col " = ?1)"

@@ -76,6 +76,7 @@ static void free_strings(char **items, size_t count)
 
 int store_region_get(store *s, const char *code, struct store_region *out, verr *e)
 {
+    PG_DISPATCH(region_get(s, code, out, e));
     sqlite3_stmt *st = store_sqlite_prepare(s, "SELECT code, name FROM region WHERE code = ?", e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -90,6 +91,7 @@ int store_region_get(store *s, const char *code, struct store_region *out, verr 
 int store_region_each(store *s, int (*fn)(void *arg, const struct store_region *r), void *arg,
                       verr *e)
 {
+    PG_DISPATCH(region_each(s, fn, arg, e));
     sqlite3_stmt *st = store_sqlite_prepare(s, "SELECT code, name FROM region ORDER BY code", e);
     if (!st) return -1;
     int rc;
@@ -130,6 +132,7 @@ static void bind_quota(sqlite3_stmt *st, int i, int64_t quota)
 
 int store_territory_add(store *s, const struct store_territory *t, verr *e)
 {
+    PG_DISPATCH(territory_add(s, t, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s,
         "INSERT INTO territory(id, name, region, quota, created_at, updated_at) "
@@ -149,6 +152,7 @@ int store_territory_add(store *s, const struct store_territory *t, verr *e)
 
 int store_territory_update(store *s, const struct store_territory *t, bool communes, verr *e)
 {
+    PG_DISPATCH(territory_update(s, t, communes, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s, "UPDATE territory SET name = ?, region = ?, quota = ?, updated_at = ? WHERE id = ?", e);
     if (!st) return -1;
@@ -187,6 +191,7 @@ static int read_territory(store *s, sqlite3_stmt *st, struct store_territory *t,
 
 int store_territory_get(store *s, const char *id, struct store_territory *out, verr *e)
 {
+    PG_DISPATCH(territory_get(s, id, out, e));
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st =
         store_sqlite_prepare(s, "SELECT " TERRITORY_COLUMNS " FROM territory WHERE id = ?", e);
@@ -202,6 +207,7 @@ int store_territory_get(store *s, const char *id, struct store_territory *out, v
 int store_territory_each(store *s, int (*fn)(void *arg, const struct store_territory *t),
                          void *arg, verr *e)
 {
+    PG_DISPATCH(territory_each(s, fn, arg, e));
     sqlite3_stmt *st =
         store_sqlite_prepare(s, "SELECT " TERRITORY_COLUMNS " FROM territory ORDER BY id", e);
     if (!st) return -1;
@@ -229,6 +235,7 @@ void store_territory_free(struct store_territory *t)
 int store_commune_territory(store *s, const char *commune, char territory[STORE_CODE_MAX],
                             verr *e)
 {
+    PG_DISPATCH(commune_territory(s, commune, territory, e));
     sqlite3_stmt *st =
         store_sqlite_prepare(s, "SELECT territory FROM territory_commune WHERE commune = ?", e);
     if (!st) return -1;
@@ -244,6 +251,7 @@ int store_commune_territory(store *s, const char *commune, char territory[STORE_
 
 int store_site_add(store *s, const struct store_site *site, verr *e)
 {
+    PG_DISPATCH(site_add(s, site, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s,
         "INSERT INTO site(id, territory, kind, name, commune, created_at) VALUES (?,?,?,?,?,?) "
@@ -274,6 +282,7 @@ static void read_site(sqlite3_stmt *st, struct store_site *out)
 
 int store_site_get(store *s, const char *id, struct store_site *out, verr *e)
 {
+    PG_DISPATCH(site_get(s, id, out, e));
     sqlite3_stmt *st =
         store_sqlite_prepare(s, "SELECT " SITE_COLUMNS " FROM site WHERE id = ?", e);
     if (!st) return -1;
@@ -288,6 +297,7 @@ int store_site_get(store *s, const char *id, struct store_site *out, verr *e)
 int store_site_each(store *s, const char *territory,
                     int (*fn)(void *arg, const struct store_site *site), void *arg, verr *e)
 {
+    PG_DISPATCH(site_each(s, territory, fn, arg, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s, "SELECT " SITE_COLUMNS " FROM site WHERE territory = ? ORDER BY id", e);
     if (!st) return -1;
@@ -306,6 +316,7 @@ int store_site_each(store *s, const char *territory,
 
 int store_professional_add(store *s, const struct store_professional *p, verr *e)
 {
+    PG_DISPATCH(professional_add(s, p, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s,
         "INSERT INTO professional(id, territory, name, profession, rpps, site, username, "
@@ -328,6 +339,7 @@ int store_professional_each(store *s, const char *territory,
                             int (*fn)(void *arg, const struct store_professional *p), void *arg,
                             verr *e)
 {
+    PG_DISPATCH(professional_each(s, territory, fn, arg, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s,
         "SELECT id, territory, name, profession, rpps, site, username, created_at FROM "
@@ -412,6 +424,7 @@ static int read_enrolment(store *s, sqlite3_stmt *st, struct store_enrolment *en
 int store_enrolment_open(store *s, int64_t patient_key, int64_t now_ms,
                          struct store_enrolment *out, verr *e)
 {
+    PG_DISPATCH(enrolment_open(s, patient_key, now_ms, out, e));
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = store_sqlite_prepare(
         s,
@@ -470,6 +483,7 @@ static void bind_end(sqlite3_stmt *st, int i, int64_t end_ms)
 
 int store_enrolment_add(store *s, struct store_enrolment *en, verr *e)
 {
+    PG_DISPATCH(enrolment_add(s, en, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s,
         "INSERT INTO enrolment(patient_key, territory, start_at, end_at, created_by, "
@@ -490,6 +504,7 @@ int store_enrolment_add(store *s, struct store_enrolment *en, verr *e)
 
 int store_enrolment_update(store *s, const struct store_enrolment *en, verr *e)
 {
+    PG_DISPATCH(enrolment_update(s, en, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s, "UPDATE enrolment SET start_at = ?, end_at = ?, updated_at = ? WHERE id = ?", e);
     if (!st) return -1;
@@ -504,6 +519,7 @@ int store_enrolment_update(store *s, const struct store_enrolment *en, verr *e)
 int store_enrolment_count(store *s, const char *territory, int64_t now_ms, int64_t *count,
                           verr *e)
 {
+    PG_DISPATCH(enrolment_count(s, territory, now_ms, count, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s, "SELECT count(*) FROM enrolment e WHERE e.territory = ? AND " ENROLMENT_OPEN, e);
     if (!st) return -1;
@@ -520,6 +536,7 @@ int store_enrolment_each(store *s, const char *territory, int64_t now_ms,
                          int (*fn)(void *arg, const struct store_enrolment *en), void *arg,
                          verr *e)
 {
+    PG_DISPATCH(enrolment_each(s, territory, now_ms, fn, arg, e));
     sqlite3_stmt *st = store_sqlite_prepare(
         s,
         "SELECT " ENROLMENT_COLUMNS " FROM enrolment e JOIN patient p ON p.key = e.patient_key "
@@ -557,6 +574,7 @@ int store_programme_each(store *s, int64_t now_ms,
                                    int64_t enrolled),
                          void *arg, verr *e)
 {
+    PG_DISPATCH(programme_each(s, now_ms, fn, arg, e));
     /* Totals per territory (condition NULL) sort before that territory's conditions. */
     sqlite3_stmt *st = store_sqlite_prepare(
         s,

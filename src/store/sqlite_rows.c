@@ -32,6 +32,7 @@ int store_observation_by_ident(store *s, int64_t patient_key,
                                const unsigned char ident[STORE_HASH_SIZE],
                                struct store_obs_ref *out, verr *e)
 {
+    PG_DISPATCH(observation_by_ident(s, patient_key, ident, out, e));
     sqlite3_stmt *st = stmt(s, ST_OBS_BY_IDENT, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, patient_key);
@@ -42,6 +43,7 @@ int store_observation_by_ident(store *s, int64_t patient_key,
 int store_observation_same(store *s, const struct store_observation *o,
                            struct store_obs_ref *out, verr *e)
 {
+    PG_DISPATCH(observation_same(s, o, out, e));
     sqlite3_stmt *st = stmt(s, ST_OBS_SAME, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, o->patient_key);
@@ -56,6 +58,7 @@ int store_observation_same(store *s, const struct store_observation *o,
 
 int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e)
 {
+    PG_DISPATCH(observation_by_id(s, id, out, e));
     sqlite3_stmt *st = stmt(s, ST_OBS_BY_ID, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -64,14 +67,24 @@ int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out,
 
 int store_observation_by_seq(store *s, int64_t seq, struct store_obs_ref *out, verr *e)
 {
+    PG_DISPATCH(observation_by_seq(s, seq, out, e));
     sqlite3_stmt *st = stmt(s, ST_OBS_BY_SEQ, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, seq);
     return obs_lookup(s, st, out, e);
 }
 
+void store_observation_prefetch(store *s, const struct store_observation *rows, size_t n)
+{
+    PG_DISPATCH_VOID(observation_prefetch(s, rows, n));
+    /* SQLite's lookups are index seeks in the same process: nothing to gain */
+    (void)rows;
+    (void)n;
+}
+
 int store_observation_insert(store *s, const struct store_observation *o, verr *e)
 {
+    PG_DISPATCH(observation_insert(s, o, e));
     sqlite3_stmt *st = stmt(s, ST_OBS_INSERT, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, o->seq);
@@ -120,12 +133,14 @@ int update_seq(store *s, enum stmt_id id, int64_t seq, verr *e)
 
 int store_observation_supersede(store *s, int64_t seq, verr *e)
 {
+    PG_DISPATCH(observation_supersede(s, seq, e));
     return update_seq(s, ST_OBS_SUPERSEDE, seq, e);
 }
 
 int store_observation_read(store *s, const char *id, buf *resource, int64_t *patient_key,
                            int *id_form, verr *e)
 {
+    PG_DISPATCH(observation_read(s, id, resource, patient_key, id_form, e));
     sqlite3_stmt *st = stmt(s, ST_OBS_READ, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -148,6 +163,7 @@ int store_observation_read(store *s, const char *id, buf *resource, int64_t *pat
 
 int store_observation_id(store *s, int64_t seq, char id[72], verr *e)
 {
+    PG_DISPATCH(observation_id(s, seq, id, e));
     sqlite3_stmt *st = stmt(s, ST_OBS_ID, e);
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, seq);
@@ -163,6 +179,7 @@ int store_observation_search(store *s, const struct store_obs_query *q,
                              int (*fn)(void *arg, const struct store_obs_row *row), void *arg,
                              verr *e)
 {
+    PG_DISPATCH(observation_search(s, q, fn, arg, e));
     char sql[640];
     int n = snprintf(sql, sizeof sql,
                      "SELECT seq, effective, kind, value, value2, resource, id, id_form FROM "
@@ -219,6 +236,7 @@ int store_observation_search(store *s, const struct store_obs_query *q,
 
 int store_resource_put(store *s, struct store_resource *r, verr *e)
 {
+    PG_DISPATCH(resource_put(s, r, e));
     sqlite3_stmt *st = stmt(s, ST_RES_CURRENT, e);
     if (!st) return -1;
     bind_text(st, 1, r->type);
@@ -262,6 +280,7 @@ int store_resource_by_content(store *s, const char *type,
                               const unsigned char content[STORE_HASH_SIZE], char id[72],
                               int *version, verr *e)
 {
+    PG_DISPATCH(resource_by_content(s, type, content, id, version, e));
     sqlite3_stmt *st = stmt(s, ST_RES_BY_CONTENT, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
@@ -280,6 +299,7 @@ int store_resource_by_content(store *s, const char *type,
 int store_resource_content(store *s, const char *type, const char *id,
                            unsigned char content[STORE_HASH_SIZE], int *version, verr *e)
 {
+    PG_DISPATCH(resource_content(s, type, id, content, version, e));
     sqlite3_stmt *st = stmt(s, ST_RES_CONTENT, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
@@ -301,6 +321,7 @@ int store_resource_content(store *s, const char *type, const char *id,
 int store_resource_read(store *s, const char *type, const char *id, buf *resource,
                         int64_t *patient_key, verr *e)
 {
+    PG_DISPATCH(resource_read(s, type, id, resource, patient_key, e));
     sqlite3_stmt *st = stmt(s, ST_RES_READ, e);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);

@@ -44,6 +44,7 @@ static int replace_list(store *s, const char *table, const char *column, int64_t
 
 int store_user_add(store *s, struct store_user *u, int64_t now_ms, verr *e)
 {
+    PG_DISPATCH(user_add(s, u, now_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (!(st = store_stmt_get(s, "INSERT INTO user_account(username, role, password_hash, disabled, "
@@ -93,6 +94,7 @@ static int load_list(store *s, const char *sql, int64_t user_id, char ***items, 
 
 int store_user_get(store *s, const char *username, int64_t id, struct store_user *u, verr *e)
 {
+    PG_DISPATCH(user_get(s, username, id, u, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     memset(u, 0, sizeof *u);
@@ -140,6 +142,7 @@ void store_user_free(struct store_user *u)
 int store_user_update(store *s, const struct store_user *u, bool lists, int64_t now_ms,
                       verr *e)
 {
+    PG_DISPATCH(user_update(s, u, lists, now_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (!(st = store_stmt_get(s, "UPDATE user_account SET password_hash = coalesce(?, password_hash), "
@@ -168,6 +171,7 @@ int store_user_update(store *s, const struct store_user *u, bool lists, int64_t 
 int store_user_each(store *s, int (*fn)(void *arg, const struct store_user *u), void *arg,
                     verr *e)
 {
+    PG_DISPATCH(user_each(s, fn, arg, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (!(st = store_stmt_get(s, "SELECT id FROM user_account ORDER BY id", NULL)))
@@ -190,6 +194,7 @@ int store_token_add(store *s, const unsigned char hash[32], int64_t user_id,
                     enum store_token_kind kind, int64_t created_ms, int64_t expires_ms,
                     verr *e)
 {
+    PG_DISPATCH(token_add(s, hash, user_id, kind, created_ms, expires_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (!(st = store_stmt_get(s, "INSERT INTO auth_token(hash, user_id, kind, created_at, expires_at) "
@@ -209,6 +214,7 @@ int store_token_add(store *s, const unsigned char hash[32], int64_t user_id,
 int store_token_user(store *s, const unsigned char hash[32], int64_t now_ms, int64_t *user_id,
                      int64_t *expires_ms, verr *e)
 {
+    PG_DISPATCH(token_user(s, hash, now_ms, user_id, expires_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (!(st = store_stmt_get(s, "SELECT t.user_id, t.expires_at FROM auth_token t JOIN user_account u "
@@ -230,6 +236,7 @@ int store_token_user(store *s, const unsigned char hash[32], int64_t now_ms, int
 
 int store_token_revoke(store *s, const unsigned char hash[32], int64_t now_ms, verr *e)
 {
+    PG_DISPATCH(token_revoke(s, hash, now_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (!(st = store_stmt_get(s, "UPDATE auth_token SET revoked_at = ? WHERE hash = ?", NULL)))
@@ -241,6 +248,7 @@ int store_token_revoke(store *s, const unsigned char hash[32], int64_t now_ms, v
 
 int store_token_revoke_user(store *s, int64_t user_id, bool keys, int64_t now_ms, verr *e)
 {
+    PG_DISPATCH(token_revoke_user(s, user_id, keys, now_ms, e));
     sqlite3 *db = store_sqlite_db(s);
     sqlite3_stmt *st;
     if (!(st = store_stmt_get(s, keys ? "UPDATE auth_token SET revoked_at = ? WHERE user_id = ? AND "

@@ -28,13 +28,14 @@ enum store_access {
 #define STORE_HASH_SIZE 16 /* bytes of the identity hashes used to find duplicates */
 #define STORE_NO_TIME INT64_MIN
 
-/* Opens `target`: a file path (SQLite). */
+/* Opens `target`: a postgresql:// or postgres:// URI (PostgreSQL), else a file path
+ * (SQLite). */
 store *store_open(const char *target, enum store_access access, verr *e);
 void store_close(store *s);
 /* Schema version after migrations. */
 int store_schema_version(store *s);
 
-/* Checkpoints are left to a background thread (the writer then never copies the WAL back
+/* Checkpoints (SQLite; no-ops on PostgreSQL) are left to a background thread (the writer then never copies the WAL back
  * into the database itself): turns automatic checkpoints off on this connection. */
 void store_manual_checkpoints(store *s);
 /* Copies what it can of the WAL into the database without blocking readers or the writer
@@ -167,6 +168,13 @@ int store_observation_same(store *s, const struct store_observation *o,
 int store_observation_by_id(store *s, const char *id, struct store_obs_ref *out, verr *e);
 /* Any version, by its seq. */
 int store_observation_by_seq(store *s, int64_t seq, struct store_obs_ref *out, verr *e);
+/* A hint before a job looks up and inserts these Observations (patient_key, kind, code,
+ * code_system, effective_ms, value, value2 and the identifier hash set, and id when it is to
+ * be looked up by id, else NULL): PostgreSQL then answers their lookups above (by id, by
+ * identifier, the same one) from one round trip instead of one each, and the answers stay
+ * right whatever the job inserts or supersedes meanwhile. Forgotten at the job's end
+ * (store_release, store_rollback_savepoint). SQLite: nothing to do. */
+void store_observation_prefetch(store *s, const struct store_observation *rows, size_t n);
 /* Inserts a row as the current version. */
 int store_observation_insert(store *s, const struct store_observation *o, verr *e);
 /* Marks a version as no longer current (a newer version follows). */
@@ -432,6 +440,17 @@ int store_export(store *s,
                            const char *json, size_t len),
                  void *arg, verr *e);
 
+/* ---- Copy between databases ------------------------------------------------------------ */
+
+/* Copies every table of `from` into `to` (either engine to either engine): `to` must be
+ * empty and at the same schema version (store_open for writing applies the migrations).
+ * Rows keep their ids and sequence numbers, so both databases export the same. `progress`
+ * (may be NULL) is told each table's row count once it is copied. One snapshot of `from`,
+ * one transaction on `to`: on failure `to` stays empty. */
+int store_copy(store *from, store *to,
+               void (*progress)(void *arg, const char *table, int64_t rows), void *arg,
+               verr *e);
+
 /* ---- Integrity ------------------------------------------------------------------------- */
 
 struct store_check_report {
@@ -618,5 +637,55 @@ struct store_audit_query {
 int store_audit_search(store *s, const struct store_audit_query *q,
                        int (*fn)(void *arg, const struct store_audit_row *row), void *arg,
                        verr *e);
+
+/* ---- Engines and nodes ----------------------------------------------------------------
+ *
+ * A SQLite database belongs to one process. On PostgreSQL several nodes (`vigie serve`
+ * processes) share one database: each node's writer takes the cluster's writer turn at the
+ * start of each of its transactions, then catches the state it keeps in memory (patient
+ * cache, triage engine) up with what the other nodes committed meanwhile. Turns are taken
+ * one node at a time, so input sequence numbers and ids follow the commit order across the
+ * cluster. docs/postgresql.md says why and what it costs. */
+
+enum store_engine { STORE_SQLITE, STORE_POSTGRES };
+
+enum store_engine store_engine_of(const store *s);
+/* True when `target` names a PostgreSQL database (postgresql:// or postgres:// URI). */
+bool store_target_is_postgres(const char *target);
+/* The target as it may be printed: a URI loses its password. */
+void store_target_redacted(const char *target, char *out, size_t n);
+
+/* What other nodes committed, in this order: patients created or changed, inputs (all
+ * versions, in sequence order), enrolments created or changed (open or ended), threshold
+ * overrides (oldest first), notified events. Any member may be NULL. */
+struct store_sync_sink {
+    void *arg;
+    int (*patient)(void *arg, int64_t key, const char *id, const char *territory);
+    int (*input)(void *arg, const struct store_replay_item *item);
+    int (*enrolment)(void *arg, const struct store_enrolment *en);
+    int (*override)(void *arg, int64_t patient_key, const char *json);
+    int (*event)(void *arg, int64_t patient_key, const char *rule, int category,
+                 int64_t at_ms);
+};
+
+/* The writer's connection, in a transaction just begun: waits for the cluster's writer turn
+ * (held until the transaction ends), then hands `sink` what other nodes committed since this
+ * connection's previous turn. What this connection read with store_patient_each,
+ * store_replay, store_enrolment_each (all territories), store_override_each and
+ * store_events_since counts as known: only later commits are handed over. *max_seq receives
+ * the highest input sequence number committed (0 on SQLite, where the caller's own count is
+ * the truth). SQLite: returns at once. */
+int store_turn(store *s, const struct store_sync_sink *sink, int64_t *max_seq, verr *e);
+
+/* In the writer's transaction: whether this node runs the time-based work (missing
+ * transmissions, escalation) now. Across the cluster one node does, at most once per
+ * `period_ms`. SQLite: always true. */
+int store_tick_claim(store *s, int64_t now_ms, int64_t period_ms, bool *mine, verr *e);
+
+/* Waits up to `timeout_ms` for another commit to the change feed, on any node (PostgreSQL's
+ * LISTEN on this connection, a reader of its own). Returns 1 when one came, 0 after the
+ * timeout, -1 on error. SQLite: the writer publishes every change itself; returns 0 after
+ * the timeout. */
+int store_feed_wait(store *s, int timeout_ms, verr *e);
 
 #endif

@@ -5,7 +5,32 @@
 #include <sqlite3.h>
 #include <stdarg.h>
 
+#include "store/pg.h"
 #include "store/store.h"
+
+/* Every connection, of either engine, begins with its engine. The public functions live in
+ * the SQLite files; their first line hands a PostgreSQL connection to its implementation
+ * (pg.h), so that SQLite pays one comparison per call. */
+struct store_head {
+    enum store_engine engine;
+};
+
+static inline bool store_is_pg(const store *s)
+{
+    return ((const struct store_head *)s)->engine == STORE_POSTGRES;
+}
+
+#define PG_DISPATCH(call)                                                                         \
+    do {                                                                                          \
+        if (store_is_pg(s)) return store_pg_##call;                                               \
+    } while (0)
+#define PG_DISPATCH_VOID(call)                                                                    \
+    do {                                                                                          \
+        if (store_is_pg(s)) {                                                                     \
+            store_pg_##call;                                                                      \
+            return;                                                                               \
+        }                                                                                         \
+    } while (0)
 
 sqlite3 *store_sqlite_db(store *s);
 /* Prepares sql on s's connection; NULL with the reason in e (sqlite_registry.c). */

@@ -49,7 +49,8 @@ static void maybe_tick(writer *w)
         log_error("writer: tick: %s", e.msg);
         return;
     }
-    if (w->hooks.tick(w->hooks.ctx, now, &e) < 0) {
+    if ((w->hooks.after_begin && w->hooks.after_begin(w->hooks.ctx, &e) < 0) ||
+        w->hooks.tick(w->hooks.ctx, now, &e) < 0) {
         log_error("writer: tick: %s", e.msg);
         store_rollback(w->s);
         if (w->hooks.after_rollback) w->hooks.after_rollback(w->hooks.ctx);
@@ -130,10 +131,13 @@ static void *writer_main(void *arg)
     struct writer_job *batch;
     while ((batch = take_batch(w))) {
         verr e;
-        bool committed = false;
+        bool committed = false, stale = false;
         unsigned long long jobs = 0;
         if (store_begin(w->s, &e) < 0) {
             log_error("writer: %s", e.msg);
+        } else if (w->hooks.after_begin && w->hooks.after_begin(w->hooks.ctx, &e) < 0) {
+            log_error("writer: %s", e.msg);
+            store_rollback(w->s);
         } else {
             for (struct writer_job *j = batch; j; j = j->next) {
                 j->error.msg[0] = '\0';
@@ -143,7 +147,10 @@ static void *writer_main(void *arg)
                     if (!j->error.msg[0]) verr_fail(&j->error, "the request failed");
                     store_rollback_savepoint(w->s);
                 } else if (store_release(w->s, &j->error) < 0) {
+                    /* PostgreSQL learns of a failed write only here (pipelined writes): the
+                     * job's rows go, but what its apply told the caches stays */
                     store_rollback_savepoint(w->s);
+                    stale = true;
                 }
             }
             if (w->hooks.before_commit &&
@@ -159,7 +166,7 @@ static void *writer_main(void *arg)
         }
         if (w->hooks.settled) w->hooks.settled(w->hooks.party_ctx, committed);
         if (committed && w->hooks.after_commit) w->hooks.after_commit(w->hooks.ctx);
-        if (!committed && w->hooks.after_rollback) w->hooks.after_rollback(w->hooks.ctx);
+        if ((!committed || stale) && w->hooks.after_rollback) w->hooks.after_rollback(w->hooks.ctx);
         unsigned long long failed = finish(batch, committed);
         pthread_mutex_lock(&w->lock);
         w->stats.jobs += jobs;

@@ -16,9 +16,14 @@ struct writer_job;
 
 struct writer_hooks {
     void *ctx; /* passed to every apply and hook */
+    /* Right after each transaction began, before any job or tick (several nodes on
+     * PostgreSQL: take the writer's turn and catch up, store_turn). A failure fails the
+     * transaction. */
+    int (*after_begin)(void *ctx, verr *e);
     /* After a transaction committed, before the jobs' done callbacks. */
     void (*after_commit)(void *ctx);
-    /* After a transaction failed to commit and was rolled back: in-memory state derived
+    /* After a transaction failed to commit and was rolled back, or committed without a job
+     * whose end (store_release) failed after its apply succeeded: in-memory state derived
      * from its jobs must be rebuilt. */
     void (*after_rollback)(void *ctx);
     /* Called every `tick_ms`, busy or not, inside a transaction of its own (timers). A

@@ -7,7 +7,6 @@
 #include "harness.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,12 +422,6 @@ static void check_audit(void)
     request("admin", "POST", "/api/territories/T01/patients", "application/json",
             "{\"patient\":\"p-a\"}", &r);
     e2e_response_free(&r);
-    sqlite3 *db;
-    if (sqlite3_open_v2(srv.db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        e2e_tap(false, "audit: cannot open the database");
-        return;
-    }
-    sqlite3_busy_timeout(db, 5000);
     for (size_t i = 0; i < SUBJECTS; i++) {
         const struct subject *s = &subjects[i];
         if (!strcmp(s->user, "admin")) continue;
@@ -437,16 +430,10 @@ static void check_audit(void)
                  "SELECT count(*) FROM audit WHERE username = '%s' AND patient = '%s' AND "
                  "allowed = 0",
                  s->user, s->targets[FOREIGN]);
-        sqlite3_stmt *st;
-        long long n = -1;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        long long n = e2e_sql_int(&srv, sql);
         e2e_tap(n > 0, "audit: %s's attempts on %s are recorded as refused (%lld rows)", s->user,
             s->targets[FOREIGN], n);
     }
-    sqlite3_close(db);
 }
 
 int main(int argc, char **argv)
@@ -461,12 +448,12 @@ int main(int argc, char **argv)
     if (ready) {
         /* a gateway bound to a territory rather than to patients */
         char args[512];
-        snprintf(args, sizeof args, "user add --db %s --username gwt1 --role gateway --territory T01",
+        snprintf(args, sizeof args, "user add --db '%s' --username gwt1 --role gateway --territory T01",
                  srv.db);
         buf out;
         buf_init(&out, 4096);
         ready = e2e_vigie(&srv, args, NULL) == 0;
-        snprintf(args, sizeof args, "user key --db %s --username gwt1", srv.db);
+        snprintf(args, sizeof args, "user key --db '%s' --username gwt1", srv.db);
         ready = ready && e2e_vigie(&srv, args, &out) == 0;
         snprintf(gwt1_key, sizeof gwt1_key, "%.*s", (int)strcspn(buf_cstr(&out), "\n"),
                  buf_cstr(&out));

@@ -7,7 +7,6 @@
 #include "auth/auth.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,38 +83,20 @@ static bool insert_token(const char *user, long long expires_ms, char text[AUTH_
 {
     unsigned char hash[AUTH_TOKEN_HASH];
     auth_token_new(text, hash);
-    sqlite3 *db;
-    if (sqlite3_open(srv.db, &db) != SQLITE_OK) return false;
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *st;
-    bool ok = sqlite3_prepare_v2(db,
-                                 "INSERT INTO auth_token(hash, user_id, kind, created_at, "
-                                 "expires_at) SELECT ?, id, 'session', 0, ? FROM user_account "
-                                 "WHERE username = ?",
-                                 -1, &st, NULL) == SQLITE_OK;
-    if (ok) {
-        sqlite3_bind_blob(st, 1, hash, AUTH_TOKEN_HASH, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, expires_ms);
-        sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
-        ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1;
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return ok;
+    char literal[2 * AUTH_TOKEN_HASH + 32], sql[512];
+    e2e_sql_bytes(hash, AUTH_TOKEN_HASH, literal, sizeof literal);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO auth_token(hash, user_id, kind, created_at, expires_at) SELECT %s, id, "
+             "'session', 0, %lld FROM user_account WHERE username = '%s'",
+             literal, expires_ms, user);
+    if (e2e_sql_rows(&srv, sql, NULL, NULL) < 0) return false;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM auth_token WHERE hash = %s", literal);
+    return e2e_sql_int(&srv, sql) == 1;
 }
 
 static long long sql_count(const char *sql)
 {
-    sqlite3 *db;
-    long long n = -1;
-    if (sqlite3_open_v2(srv.db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) return -1;
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    return e2e_sql_int(&srv, sql);
 }
 
 static long post_heart_rate(const char *key, const char *patient)
@@ -166,7 +147,7 @@ static void sessions(void)
     e2e_tap(inserted && me(expired) == 401, "an expired token is refused");
 
     login("nurse2", PASSWORD, token, NULL);
-    e2e_tap(vigie("user disable --db %s --username nurse2", srv.db) == 0 && me(token) == 401,
+    e2e_tap(vigie("user disable --db '%s' --username nurse2", srv.db) == 0 && me(token) == 401,
         "disabling an account ends its sessions");
     buf body;
     buf_init(&body, 1 << 20);
@@ -177,20 +158,20 @@ static void sessions(void)
     e2e_tap(status == 401 && strstr(buf_cstr(&body), "wrong username or password"),
         "a disabled account cannot log in, and is told as for a wrong password");
     buf_free(&body);
-    e2e_tap(vigie("user disable --db %s --username nurse2 --enable", srv.db) == 0 &&
+    e2e_tap(vigie("user disable --db '%s' --username nurse2 --enable", srv.db) == 0 &&
             login("nurse2", PASSWORD, token, NULL) == 200 && me(token) == 200,
         "enabled again, it logs in");
 
     login("coord1", PASSWORD, token, NULL);
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "bash -c \"%s user passwd --db %s --username coord1 "
+    snprintf(cmd, sizeof cmd, "bash -c \"%s user passwd --db '%s' --username coord1 "
                               "--password-stdin <<< 'another-long-password'\" >/dev/null 2>&1",
              srv.vigie, srv.db);
     e2e_tap(system(cmd) == 0 && me(token) == 401, "a new password ends the sessions");
     e2e_tap(login("coord1", PASSWORD, NULL, NULL) == 401 &&
             login("coord1", "another-long-password", token, NULL) == 200,
         "the old password no longer works, the new one does");
-    e2e_tap(vigie("user role --db %s --username coord1 --role professional", srv.db) == 0 &&
+    e2e_tap(vigie("user role --db '%s' --username coord1 --role professional", srv.db) == 0 &&
             me(token) == 401,
         "a change of role ends the sessions");
     buf_free(&headers);
@@ -208,22 +189,22 @@ static void gateway_keys(void)
     const char *key = e2e_token("gw1");
     e2e_tap(post_heart_rate(key, "p-gw") == 201, "a gateway key writes for its patient");
     e2e_tap(me(key) == 200, "a key authenticates like a token");
-    e2e_tap(vigie("user disable --db %s --username gw1", srv.db) == 0 &&
+    e2e_tap(vigie("user disable --db '%s' --username gw1", srv.db) == 0 &&
             post_heart_rate(key, "p-gw") == 401,
         "disabling a gateway revokes its keys");
-    e2e_tap(vigie("user disable --db %s --username gw1 --enable", srv.db) == 0 &&
+    e2e_tap(vigie("user disable --db '%s' --username gw1 --enable", srv.db) == 0 &&
             post_heart_rate(key, "p-gw") == 401,
         "enabling it again does not bring the revoked key back");
     buf out;
     buf_init(&out, 4096);
     char args[512];
-    snprintf(args, sizeof args, "user key --db %s --username gw1", srv.db);
+    snprintf(args, sizeof args, "user key --db '%s' --username gw1", srv.db);
     char first[64] = "", second[64] = "";
     if (e2e_vigie(&srv, args, &out) == 0)
         snprintf(first, sizeof first, "%.*s", (int)strcspn(buf_cstr(&out), "\n"), buf_cstr(&out));
     e2e_tap(post_heart_rate(first, "p-gw") == 201, "a new key works");
     buf_reset(&out);
-    snprintf(args, sizeof args, "user key --db %s --username gw1 --replace", srv.db);
+    snprintf(args, sizeof args, "user key --db '%s' --username gw1 --replace", srv.db);
     if (e2e_vigie(&srv, args, &out) == 0)
         snprintf(second, sizeof second, "%.*s", (int)strcspn(buf_cstr(&out), "\n"),
                  buf_cstr(&out));

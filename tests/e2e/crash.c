@@ -5,7 +5,6 @@
 
 #include <jansson.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,25 +139,9 @@ int main(int argc, char **argv)
     /* Every acknowledged Observation is there exactly once. */
     int n = atomic_load(&acked_count);
     if (n > MAX_ACKED) n = MAX_ACKED;
-    sqlite3 *db;
-    sqlite3_open_v2(srv.db, &db, SQLITE_OPEN_READONLY, NULL);
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM observation WHERE id = ? AND current = 1", -1, &st, NULL);
-    int missing = 0;
-    for (int i = 0; i < n; i++) {
-        sqlite3_bind_text(st, 1, acked[i].id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 1) {
-            if (missing++ < 5) printf("# missing: %s (%s)\n", acked[i].id, acked[i].ident);
-        }
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    int rows = 0;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM observation o JOIN patient p ON p.key = o.patient_key WHERE p.id = 'p-crash'", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        rows = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    int missing = (int)e2e_missing_observations(&srv, acked[0].id, sizeof acked[0], n);
+    int rows = (int)e2e_sql_int(&srv, "SELECT count(*) FROM observation o JOIN patient p ON p.key = "
+                                      "o.patient_key WHERE p.id = 'p-crash'");
     printf("%sok 2 - all %d acknowledged Observations present exactly once (%d rows stored, %d sent)\n",
            n > 100 && missing == 0 && rows >= n && rows <= atomic_load(&sent_count) ? "" : "not ", n,
            rows, atomic_load(&sent_count));
@@ -182,7 +165,7 @@ int main(int argc, char **argv)
 
     e2e_stop(&srv, false);
     char args[512];
-    snprintf(args, sizeof args, "check --db %s", srv.db);
+    snprintf(args, sizeof args, "check --db '%s'", srv.db);
     buf out;
     buf_init(&out, 1 << 20);
     int check = e2e_vigie(&srv, args, &out);

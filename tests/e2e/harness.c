@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,16 +42,193 @@ int e2e_vigie(struct e2e_server *s, const char *args, buf *out)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* ---- Engines ------------------------------------------------------------------------ */
+
+bool e2e_postgres(void)
+{
+    const char *engine = getenv("VIGIE_TEST_DB_ENGINE");
+    return engine && !strcmp(engine, "postgres");
+}
+
+/* Runs SQL on the cluster's maintenance database (CREATE / DROP DATABASE). */
+static int cluster_exec(const char *sql)
+{
+    const char *uri = getenv("VIGIE_TEST_PG");
+    if (!uri) {
+        fprintf(stderr, "harness: VIGIE_TEST_PG is not set (run under tests/pg/with-cluster)\n");
+        return -1;
+    }
+    PGconn *c = PQconnectdb(uri);
+    int rc = -1;
+    if (PQstatus(c) == CONNECTION_OK) {
+        PGresult *r = PQexec(c, sql);
+        rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+        if (rc < 0) fprintf(stderr, "harness: %s: %s", sql, PQresultErrorMessage(r));
+        PQclear(r);
+    } else {
+        fprintf(stderr, "harness: %s", PQerrorMessage(c));
+    }
+    PQfinish(c);
+    return rc;
+}
+
+/* SQLite's functions the tests' SQL uses, for a PostgreSQL database (test helpers only). */
+static const char *const sqlite_compat =
+    "CREATE FUNCTION round(double precision, integer) RETURNS numeric LANGUAGE sql IMMUTABLE "
+    "AS 'SELECT round($1::numeric, $2)';"
+    "CREATE FUNCTION group_concat_step(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS "
+    "'SELECT CASE WHEN $1 IS NULL THEN $2 ELSE $1 || '','' || $2 END';"
+    "CREATE AGGREGATE group_concat(text) (SFUNC = group_concat_step, STYPE = text);"
+    "CREATE FUNCTION instr(bytea, text) RETURNS integer LANGUAGE sql IMMUTABLE AS "
+    "'SELECT position(convert_to($2, ''UTF8'') IN $1)';";
+
+int e2e_new_database(struct e2e_server *s, char *target, size_t n)
+{
+    static int counter;
+    if (!e2e_postgres()) {
+        snprintf(target, n, "%s/vigie-%d.db", s->dir, ++counter);
+        return 0;
+    }
+    if (s->database_count >= (int)(sizeof s->databases / sizeof s->databases[0])) return -1;
+    char name[64], sql[200];
+    snprintf(name, sizeof name, "vigie_e2e_%d_%d", (int)getpid(), ++counter);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    if (cluster_exec(sql) < 0) return -1;
+    snprintf(s->databases[s->database_count++], sizeof s->databases[0], "%s", name);
+    snprintf(target, n, "postgresql://postgres@/%s?host=%s&port=%s", name,
+             getenv("VIGIE_TEST_PG_HOST"), getenv("VIGIE_TEST_PG_PORT"));
+    PGconn *c = PQconnectdb(target);
+    PGresult *r = PQexec(c, sqlite_compat);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+    PQclear(r);
+    PQfinish(c);
+    return rc;
+}
+
+int e2e_prepare_node(struct e2e_server *s, const struct e2e_server *first)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->vigie, sizeof s->vigie, "%s", first->vigie);
+    snprintf(s->dir, sizeof s->dir, "/tmp/vigie-e2e-XXXXXX");
+    if (!mkdtemp(s->dir)) return -1;
+    snprintf(s->db, sizeof s->db, "%s", first->db);
+    snprintf(s->config, sizeof s->config, "%s", first->config);
+    return 0;
+}
+
+/* ---- SQL on either engine ------------------------------------------------------------- */
+
+int e2e_sql_rows(struct e2e_server *s, const char *sql,
+                 int (*fn)(void *arg, int columns, const char *const *values), void *arg)
+{
+    int rows = 0;
+    if (e2e_postgres()) {
+        PGconn *c = PQconnectdb(s->db);
+        PGresult *r = PQexec(c, sql);
+        ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+            fprintf(stderr, "harness: %s: %s", sql, PQresultErrorMessage(r));
+            rows = -1;
+        }
+        int columns = PQnfields(r);
+        const char *values[32];
+        for (int i = 0; rows >= 0 && i < PQntuples(r); i++) {
+            for (int k = 0; k < columns && k < 32; k++) {
+                const char *v = PQgetisnull(r, i, k) ? NULL : PQgetvalue(r, i, k);
+                /* booleans as SQLite spells them */
+                if (v && PQftype(r, k) == 16) v = !strcmp(v, "t") ? "1" : "0";
+                values[k] = v;
+            }
+            rows++;
+            if (fn && fn(arg, columns, values)) break;
+        }
+        PQclear(r);
+        PQfinish(c);
+        return rows;
+    }
+    sqlite3 *db;
+    if (sqlite3_open(s->db, &db) != SQLITE_OK) return -1;
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "harness: %s: %s\n", sql, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -1;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int columns = sqlite3_column_count(st);
+        const char *values[32];
+        for (int k = 0; k < columns && k < 32; k++)
+            values[k] = (const char *)sqlite3_column_text(st, k);
+        rows++;
+        if (fn && fn(arg, columns, values)) break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) rows = -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+}
+
+static int first_value(void *arg, int columns, const char *const *values)
+{
+    buf *out = arg;
+    if (columns > 0 && values[0]) buf_puts(out, values[0]);
+    return 1;
+}
+
+int e2e_sql_text(struct e2e_server *s, const char *sql, buf *out)
+{
+    buf_reset(out);
+    int rows = e2e_sql_rows(s, sql, first_value, out);
+    return rows < 0 ? -1 : rows == 0 ? 1 : 0;
+}
+
+long long e2e_sql_int(struct e2e_server *s, const char *sql)
+{
+    buf out;
+    buf_init(&out, 1 << 16);
+    long long v = e2e_sql_text(s, sql, &out) == 0 ? atoll(buf_cstr(&out)) : -1;
+    buf_free(&out);
+    return v;
+}
+
+long long e2e_missing_observations(struct e2e_server *s, const char *ids, size_t id_size, int n)
+{
+    if (n == 0) return 0;
+    /* one query for all: each id counted among the current rows */
+    buf sql;
+    buf_init(&sql, (size_t)1 << 26);
+    buf_puts(&sql, "WITH a(id) AS (VALUES ");
+    for (int i = 0; i < n; i++) buf_printf(&sql, "%s('%s')", i ? "," : "", ids + (size_t)i * id_size);
+    buf_puts(&sql, ") SELECT count(*) FROM a WHERE (SELECT count(*) FROM observation o WHERE "
+                   "o.id = a.id AND o.current = 1) != 1");
+    long long missing = e2e_sql_int(s, buf_cstr(&sql));
+    buf_free(&sql);
+    return missing;
+}
+
+void e2e_sql_bytes(const unsigned char *b, size_t n, char *out, size_t size)
+{
+    size_t k = (size_t)snprintf(out, size, e2e_postgres() ? "'\\x" : "x'");
+    for (size_t i = 0; i < n && k + 3 < size; i++) k += (size_t)snprintf(out + k, size - k, "%02x", b[i]);
+    snprintf(out + k, size - k, e2e_postgres() ? "'::bytea" : "'");
+}
+
 int e2e_prepare(struct e2e_server *s, const char *vigie)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->vigie, sizeof s->vigie, "%s", vigie);
     snprintf(s->dir, sizeof s->dir, "/tmp/vigie-e2e-XXXXXX");
     if (!mkdtemp(s->dir)) return -1;
-    snprintf(s->db, sizeof s->db, "%s/vigie.db", s->dir);
+    if (e2e_postgres()) {
+        if (e2e_new_database(s, s->db, sizeof s->db) < 0) return -1;
+    } else {
+        snprintf(s->db, sizeof s->db, "%s/vigie.db", s->dir);
+    }
     for (struct e2e_user *u = e2e_users; u->name; u++) {
         char args[1024];
-        int n = snprintf(args, sizeof args, "user add --db %s --username %s --role %s", s->db,
+        int n = snprintf(args, sizeof args, "user add --db '%s' --username %s --role %s", s->db,
                          u->name, u->role);
         if (u->territory) n += snprintf(args + n, sizeof args - (size_t)n, " --territory %s", u->territory);
         if (u->patient) n += snprintf(args + n, sizeof args - (size_t)n, " --patient %s", u->patient);
@@ -61,7 +240,7 @@ int e2e_prepare(struct e2e_server *s, const char *vigie)
         if (!strcmp(u->role, "gateway")) {
             buf out;
             buf_init(&out, 4096);
-            snprintf(args, sizeof args, "user key --db %s --username %s", s->db, u->name);
+            snprintf(args, sizeof args, "user key --db '%s' --username %s", s->db, u->name);
             if (e2e_vigie(s, args, &out) != 0) return -1;
             snprintf(u->token, sizeof u->token, "%.*s", (int)strcspn(buf_cstr(&out), "\n"),
                      buf_cstr(&out));
@@ -69,6 +248,31 @@ int e2e_prepare(struct e2e_server *s, const char *vigie)
         }
     }
     return 0;
+}
+
+/* Servers still running when the test program exits (a failed start, an early return) are
+ * killed, so that no test leaves a server behind. */
+static pid_t running[16];
+
+static void kill_running(void)
+{
+    for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
+        if (running[i] > 0) {
+            kill(running[i], SIGKILL);
+            waitpid(running[i], NULL, 0);
+            running[i] = 0;
+        }
+}
+
+static void track(pid_t pid, bool add)
+{
+    static bool registered;
+    if (!registered) registered = atexit(kill_running) == 0;
+    for (size_t i = 0; i < sizeof running / sizeof running[0]; i++)
+        if (add ? running[i] == 0 : running[i] == pid) {
+            running[i] = add ? pid : 0;
+            return;
+        }
 }
 
 int e2e_start(struct e2e_server *s)
@@ -95,6 +299,7 @@ int e2e_start(struct e2e_server *s)
     }
     close(fds[1]);
     s->pid = pid;
+    track(pid, true);
     FILE *in = fdopen(fds[0], "r");
     char line[512];
     s->port = 0;
@@ -114,6 +319,7 @@ int e2e_stop(struct e2e_server *s, bool kill_hard)
     kill(s->pid, kill_hard ? SIGKILL : SIGTERM);
     int status = 0;
     waitpid(s->pid, &status, 0);
+    track(s->pid, false);
     s->pid = 0;
     if (kill_hard) return 0;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -151,6 +357,12 @@ int e2e_login_all(struct e2e_server *s)
 
 void e2e_cleanup(struct e2e_server *s)
 {
+    for (int i = 0; i < s->database_count; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", s->databases[i]);
+        cluster_exec(sql);
+    }
+    s->database_count = 0;
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", s->dir);

@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,30 +72,39 @@ static bool same(double a, double b)
     return fabs(a - b) < 1e-6;
 }
 
-/* The stored row of the observation named by a Location header. */
-static bool row_of(const char *db, const char *location, int *kind, double *v, double *v2)
+struct obs_row {
+    bool found;
+    int kind;
+    double v, v2;
+};
+
+static int read_obs_row(void *arg, int columns, const char *const *values)
 {
-    char id[80];
+    struct obs_row *o = arg;
+    (void)columns;
+    o->found = true;
+    o->kind = atoi(values[0]);
+    o->v = values[1] ? strtod(values[1], NULL) : NAN;
+    o->v2 = values[2] ? strtod(values[2], NULL) : NAN;
+    return 1;
+}
+
+/* The stored row of the observation named by a Location header. */
+static bool row_of(struct e2e_server *srv, const char *location, int *kind, double *v,
+                   double *v2)
+{
+    char id[80], sql[256];
     const char *p = strstr(location, "Observation/");
     if (!p) return false;
-    snprintf(id, sizeof id, "%.*s", (int)strcspn(p + 12, "/\r\n"), p + 12);
-    sqlite3 *h;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) return false;
-    sqlite3_stmt *st;
-    bool found = false;
-    if (sqlite3_prepare_v2(h, "SELECT kind, value, value2 FROM observation WHERE id = ? AND current = 1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            found = true;
-            *kind = sqlite3_column_int(st, 0);
-            *v = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1);
-            *v2 = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2);
-        }
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
-    return found;
+    snprintf(id, sizeof id, "%.*s", (int)strcspn(p + 12, "/\r\n'"), p + 12);
+    snprintf(sql, sizeof sql,
+             "SELECT kind, value, value2 FROM observation WHERE id = '%s' AND current = 1", id);
+    struct obs_row o = {0};
+    e2e_sql_rows(srv, sql, read_obs_row, &o);
+    *kind = o.kind;
+    *v = o.v;
+    *v2 = o.v2;
+    return o.found;
 }
 
 static const char *location_of(struct e2e_response *r, char *out, size_t n)
@@ -212,7 +220,7 @@ int main(int argc, char **argv)
             ok = false;
             snprintf(why, sizeof why, "status %ld: %.300s", r.status, buf_cstr(&r.body));
         } else if (ok && !(location_of(&r, location, sizeof location) &&
-                           row_of(srv.db, location, &kind, &v, &v2))) {
+                           row_of(&srv, location, &kind, &v, &v2))) {
             ok = false;
             snprintf(why, sizeof why, "no stored row");
         } else if (ok && (kind != x->kind || !same(v, x->value) || !same(v2, x->value2))) {

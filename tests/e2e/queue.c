@@ -7,7 +7,6 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,31 +61,21 @@ static json_t *get_json(const char *path, const char *token, long *status)
 
 static int sql_int(const char *sql)
 {
-    sqlite3 *db;
-    int v = -1;
-    if (sqlite3_open_v2(srv.db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) return -1;
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    return (int)e2e_sql_int(&srv, sql);
+}
+
+static int append_line(void *arg, int columns, const char *const *values)
+{
+    buf *out = arg;
+    if (columns > 0 && values[0]) buf_puts(out, values[0]);
+    buf_putc(out, '\n');
+    return 0;
 }
 
 /* The events of a patient as stored by the server, one JSON per line, in order. */
 static void stored_events(buf *out)
 {
-    sqlite3 *db;
-    sqlite3_open_v2(srv.db, &db, SQLITE_OPEN_READONLY, NULL);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT json FROM event ORDER BY seq", -1, &st, NULL) == SQLITE_OK)
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            buf_puts(out, (const char *)sqlite3_column_text(st, 0));
-            buf_putc(out, '\n');
-        }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    e2e_sql_rows(&srv, "SELECT json FROM event ORDER BY seq", append_line, out);
 }
 
 struct claim_race {
