@@ -261,7 +261,9 @@ void store_pg_observation_prefetch(store *st, const struct store_observation *ro
         buf_putc(&a[k], '}');
         pgp_text(&p, buf_cstr(&a[k]));
     }
-    /* LATERAL ... LIMIT 1: one index seek per lookup, as the single lookups do */
+    /* LATERAL ... LIMIT 1: one index seek per lookup, as the single lookups do (without the
+     * LIMIT the planner flattens a lateral subquery into a join and may hash-join it against
+     * a scan of the whole table: 8 ms a job at 500,000 rows instead of 0.1) */
     verr e;
     PGresult *r = pg_query(
         s,
@@ -273,7 +275,7 @@ void store_pg_observation_prefetch(store *st, const struct store_observation *ro
                  "kind, eff, "
                  "code, cs, v, v2) LEFT JOIN LATERAL (SELECT " OBS_REF
                  " FROM observation o WHERE q.id "
-                 "IS NOT NULL AND o.id = q.id AND o.current = 1) b ON true LEFT JOIN LATERAL "
+                 "IS NOT NULL AND o.id = q.id AND o.current = 1 LIMIT 1) b ON true LEFT JOIN LATERAL "
                  "(SELECT " OBS_REF
                  " FROM observation o WHERE q.ident IS NOT NULL AND o.patient_key = q.pk AND "
                  "o.ident = q.ident AND o.current = 1 AND o.ident IS NOT NULL LIMIT 1) c ON true "
