@@ -158,7 +158,7 @@ int store_pg_feed_wait(store *st, int timeout_ms, verr *e)
 {
     struct pg_store *s = pg_of(st);
     if (!s->listening) {
-        if (PQstatus(s->conn) != CONNECTION_OK) PQreset(s->conn);
+        if (PQstatus(s->conn) != CONNECTION_OK && pg_reconnect(s, e) < 0) return -1;
         if (pg_exec(s, "LISTEN vigie_feed", e) < 0) return -1;
         s->listening = true;
     }

@@ -352,13 +352,19 @@ static PGresult *run_piped(struct pg_store *s, const char *sql, bool prepare,
     return NULL;
 }
 
+int pg_reconnect(struct pg_store *s, verr *e)
+{
+    PQreset(s->conn);
+    memset(s->prepared, 0, sizeof s->prepared);
+    s->listening = false;
+    if (PQstatus(s->conn) != CONNECTION_OK) return pg_fail(s, e, "reconnect");
+    return pg_session_setup(s, e);
+}
+
 static void reconnect_if_broken(struct pg_store *s)
 {
-    if (PQstatus(s->conn) != CONNECTION_OK && !s->in_txn && !s->in_read) {
-        PQreset(s->conn);
-        memset(s->prepared, 0, sizeof s->prepared);
-        s->listening = false;
-    }
+    /* a failure shows at the statement that follows, which finds the connection still bad */
+    if (PQstatus(s->conn) != CONNECTION_OK && !s->in_txn && !s->in_read) pg_reconnect(s, NULL);
 }
 
 PGresult *pg_query(struct pg_store *s, const char *sql, const struct pg_params *p, verr *e)
@@ -488,12 +494,7 @@ int store_pg_begin(store *st, verr *e)
 {
     struct pg_store *s = pg_of(st);
     if (s->in_txn) return verr_fail(e, "a transaction is already open");
-    if (PQstatus(s->conn) != CONNECTION_OK) {
-        PQreset(s->conn);
-        memset(s->prepared, 0, sizeof s->prepared);
-        s->listening = false;
-        if (PQstatus(s->conn) != CONNECTION_OK) return pg_fail(s, e, "reconnect");
-    }
+    if (PQstatus(s->conn) != CONNECTION_OK && pg_reconnect(s, e) < 0) return -1;
     if (!PQenterPipelineMode(s->conn)) return pg_fail(s, e, "pipeline");
     s->in_txn = true;
     s->failed = false;

@@ -122,6 +122,10 @@ int pg_read_text_row(struct pg_store *s, const char *sql, const struct pg_params
                      int64_t *key, int *extra, verr *e);
 /* "what: <PostgreSQL's message>", returns -1. */
 int pg_fail(struct pg_store *s, verr *e, const char *what);
+/* The session's settings (postgres.c), applied on connecting and after each reconnection. */
+int pg_session_setup(struct pg_store *s, verr *e);
+/* Opens the connection again after it broke (PQreset), settings applied; 0 or -1. */
+int pg_reconnect(struct pg_store *s, verr *e);
 
 /* ---- Reading results (text format) ----------------------------------------------------- */
 

