@@ -14,7 +14,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vigie audit --db FILE [--patient ID] [--user NAME] [--from TIME]\n"
+            "Usage: vigie audit --db DATABASE [--patient ID] [--user NAME] [--from TIME]\n"
             "                   [--to TIME] [--denied] [--limit N] [--fhir]\n\n"
             "Writes the audit trail to standard output, one JSON object per line, newest\n"
             "first: who (user and role), what (the request), when, from which address,\n"
@@ -100,7 +100,7 @@ int cmd_audit(int argc, char **argv)
         }
     }
     if (optind < argc) return cmd_usage_error("audit", "unexpected argument '%s'", argv[optind]);
-    if (!db) return cmd_usage_error("audit", "--db FILE is required");
+    if (!db) return cmd_usage_error("audit", "--db DATABASE is required");
     verr e;
     store *s = store_open(db, STORE_READ, &e);
     if (!s) return cmd_fail("audit", "%s", e.msg);

@@ -12,14 +12,15 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: vigie check [--db FILE] [--quick]\n\n"
-                 "Verifies a database: SQLite's integrity check, the digest of every ingest log\n"
-                 "entry, and that every normalised row (patients, observations, other resources)\n"
-                 "traces back to its log entry: the bytes received are re-read and re-parsed, and\n"
-                 "an observation's kind and canonical values must be those stored.\n"
+    fprintf(out, "Usage: vigie check [--db DATABASE] [--quick]\n\n"
+                 "Verifies a database: SQLite's integrity check (PostgreSQL checks its own\n"
+                 "pages), the digest of every ingest log entry, and that every normalised row\n"
+                 "(patients, observations, other resources) traces back to its log entry: the\n"
+                 "bytes received are re-read and re-parsed, and an observation's kind and\n"
+                 "canonical values must be those stored.\n"
                  "Exit status 0 when sound, 1 when a problem was found (each is printed).\n\n"
-                 "  --db FILE   database (default vigie.db)\n"
-                 "  --quick     skip re-parsing the log entries\n");
+                 "  --db DATABASE   SQLite file or postgresql:// URI (default vigie.db)\n"
+                 "  --quick         skip re-parsing the log entries\n");
 }
 
 struct tracer {

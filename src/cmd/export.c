@@ -10,11 +10,11 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: vigie export [--db FILE] [--output FILE]\n\n"
+    fprintf(out, "Usage: vigie export [--db DATABASE] [--output FILE]\n\n"
                  "Writes the current version of every resource as NDJSON: Patients first, then\n"
                  "Conditions, Observations, Communications and ServiceRequests in the order they\n"
                  "were received. `vigie import` of the output rebuilds the same data.\n\n"
-                 "  --db FILE       database (default vigie.db)\n"
+                 "  --db DATABASE   SQLite file or postgresql:// URI (default vigie.db)\n"
                  "  --output FILE   where to write (default: standard output)\n");
 }
 

@@ -20,13 +20,13 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: vigie import [--db FILE] [--config FILE] [--quiet] FILE|-\n\n"
+    fprintf(out, "Usage: vigie import [--db DATABASE] [--config FILE] [--quiet] FILE|-\n\n"
                  "Loads NDJSON FHIR resources (Patient, Condition, Observation, Communication,\n"
                  "ServiceRequest; one per line) into the database, keeping their ids. Lines are\n"
                  "validated, deduplicated and triaged exactly as when received over HTTP; refused\n"
                  "lines are reported with their number and the reason, and the rest goes in.\n"
                  "Stop `vigie serve` on the same database first (or POST to /fhir/$import).\n\n"
-                 "  --db FILE       database (default vigie.db)\n"
+                 "  --db DATABASE   SQLite file or postgresql:// URI (default vigie.db)\n"
                  "  --config FILE   configuration file\n"
                  "  --quiet         no progress bar\n");
 }

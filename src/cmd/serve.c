@@ -22,10 +22,11 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vigie serve [--db FILE] [--listen HOST:PORT] [--config FILE]\n"
+            "Usage: vigie serve [--db DATABASE] [--listen HOST:PORT] [--config FILE]\n"
             "                   [--threads N] [--web DIR]\n\n"
             "Runs the platform: FHIR ingestion, triage, the coordination queue and the console.\n\n"
-            "  --db FILE            SQLite database (created if absent; default vigie.db)\n"
+            "  --db DATABASE        SQLite file (created if absent; default vigie.db) or\n"
+            "                       postgresql://user@host/dbname (docs/postgresql.md)\n"
             "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 picks\n"
             "                       a free port, printed at start)\n"
             "  --config FILE        configuration file (see docs/configuration.md)\n"

@@ -18,7 +18,7 @@
 static const char generate_usage[] =
     "Usage: vigie sim [generate] [options]\n"
     "       vigie sim score --truth FILE --events FILE [options]\n"
-    "       vigie sim load --db FILE --programme FILE --keys FILE\n"
+    "       vigie sim load --db DATABASE --programme FILE --keys FILE\n"
     "       vigie sim feed --url URL --programme FILE --signals FILE [options]\n"
     "\n"
     "Generates a simulated telemonitoring programme on real French communes: territories,\n"
@@ -378,7 +378,7 @@ static int run_score(int argc, char **argv)
 }
 
 static const char load_usage[] =
-    "Usage: vigie sim load --db FILE --programme FILE --keys FILE\n"
+    "Usage: vigie sim load --db DATABASE --programme FILE --keys FILE\n"
     "\n"
     "Loads a simulated programme into a Vigie database: the registry's territories (communes,\n"
     "quota), sites and professionals, and the users, so that `vigie sim feed` can log in\n"

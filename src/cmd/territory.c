@@ -15,7 +15,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vigie territory <action> --db FILE [options]\n\n"
+            "Usage: vigie territory <action> --db DATABASE [options]\n\n"
             "Actions:\n"
             "  add           create a territory: --id ID --name NAME --region CODE\n"
             "                [--commune INSEE]... [--quota N]\n"
@@ -80,7 +80,7 @@ static int parse(int argc, char **argv, struct options *o)
         }
     }
     if (optind < argc) return cmd_usage_error("territory", "unexpected argument '%s'", argv[optind]);
-    if (!o->db) return cmd_usage_error("territory", "--db FILE is required");
+    if (!o->db) return cmd_usage_error("territory", "--db DATABASE is required");
     return 0;
 }
 

@@ -15,7 +15,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: vigie user <action> --db FILE --username NAME [options]\n\n"
+            "Usage: vigie user <action> --db DATABASE --username NAME [options]\n\n"
             "Actions:\n"
             "  add       create a user: --role ROLE [--territory ID]... [--patient ID]...\n"
             "            [--password-stdin] (password required except for gateways)\n"
@@ -119,7 +119,7 @@ int cmd_user(int argc, char **argv)
         default: return cmd_usage_error("user", "unknown option");
         }
     }
-    if (!db) return cmd_usage_error("user", "--db FILE is required");
+    if (!db) return cmd_usage_error("user", "--db DATABASE is required");
     bool is_list = !strcmp(action, "list");
     if (!is_list && !username) return cmd_usage_error("user", "--username NAME is required");
     enum auth_role parsed_role = ROLE_NONE;
