@@ -95,16 +95,19 @@ static void entry_member(void *arg, const char *key, const char *value, const ch
 static void bundle_member(void *arg, const char *key, const char *value, const char *value_end)
 {
     struct span_state *st = arg;
-    if (!key_is(key, value, "entry") || *value != '[') return;
+    if (value >= value_end || *value != '[' || !key_is(key, value, "entry")) return;
     const char *p = value + 1;
     while (p < value_end) {
         p = skip_ws(p, value_end);
         if (p >= value_end || *p == ']') break;
         st->count++;
         if (st->count <= st->max) st->spans[st->count - 1] = (struct fhir_span){0, 0};
+        const char *entry = p;
         p = each_member(p, value_end, entry_member, st);
         p = skip_ws(p, value_end);
         if (p < value_end && *p == ',') p++;
+        /* only text that is not JSON stands still here ("[}"): stop rather than loop */
+        if (p == entry) break;
     }
 }
 
