@@ -85,6 +85,7 @@ struct store {
     ZSTD_CCtx *zc;
     ZSTD_DCtx *zd;
     char *log_sender, *log_channel; /* strings returned by store_log_read */
+    int wal_frames;                 /* frames in the WAL after this connection's last commit */
 };
 
 int db_fail(store *s, verr *e, const char *what)
@@ -304,10 +305,38 @@ void store_close(store *s)
     free(s);
 }
 
+/* Called by SQLite after each commit of this connection: only counts (the hook replaces the
+ * automatic checkpoint, which would copy the WAL back inside the commit). */
+static int count_wal_frames(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    ((store *)arg)->wal_frames = frames;
+    return SQLITE_OK;
+}
+
 void store_manual_checkpoints(store *s)
 {
     PG_DISPATCH_VOID(manual_checkpoints(s));
-    sqlite3_wal_autocheckpoint(s->db, 0);
+    sqlite3_wal_hook(s->db, count_wal_frames, s);
+}
+
+int store_wal_restart_point(store *s, int max_frames)
+{
+    if (store_is_pg(s) || s->wal_frames <= max_frames) return 0;
+    /* The background checkpoints copy the WAL into the database while the writer goes on,
+     * but the WAL only starts over when a checkpoint has copied all of it: under a sustained
+     * load the writer has always appended more, and the file grew by gigabytes. Here, between
+     * two transactions, nothing is appended: copying what the background left (a fraction of
+     * a second of writes) completes it, and the next transaction writes from the start of the
+     * file again. A reader on an older snapshot can hold it back: then the next commit tries
+     * again. */
+    int log = 0, done = 0;
+    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) !=
+        SQLITE_OK)
+        return 0; /* the background checkpointer holds it: next time */
+    s->wal_frames = 0;
+    return log > 0 && log == done ? 1 : 0;
 }
 
 int store_checkpoint(store *s, verr *e)

@@ -41,6 +41,13 @@ void store_manual_checkpoints(store *s);
 /* Copies what it can of the WAL into the database without blocking readers or the writer
  * (SQLite's PASSIVE checkpoint). Returns the WAL frames left, or -1. */
 int store_checkpoint(store *s, verr *e);
+/* The writer, between two transactions (after answering a group): when its last commit left
+ * more than max_frames in the WAL, completes the checkpoint on its own connection so that the
+ * next transaction writes the WAL from its start again; without it, a WAL under sustained
+ * load never starts over and grows without bound. 1 when the WAL was all copied, else 0;
+ * nothing on PostgreSQL. Needs store_manual_checkpoints on that connection. */
+#define STORE_WAL_RESTART_FRAMES 4096 /* 32 MiB of 8 KiB pages */
+int store_wal_restart_point(store *s, int max_frames);
 
 /* Transactions. begin takes the write lock at once (BEGIN IMMEDIATE). Savepoints nest one
  * level inside a transaction: one per job of a group commit. */

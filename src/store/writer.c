@@ -168,6 +168,8 @@ static void *writer_main(void *arg)
         if (committed && w->hooks.after_commit) w->hooks.after_commit(w->hooks.ctx);
         if ((!committed || stale) && w->hooks.after_rollback) w->hooks.after_rollback(w->hooks.ctx);
         unsigned long long failed = finish(batch, committed);
+        /* after the answers, so that no request waits for it */
+        if (committed) store_wal_restart_point(w->s, STORE_WAL_RESTART_FRAMES);
         pthread_mutex_lock(&w->lock);
         w->stats.jobs += jobs;
         w->stats.failed_jobs += failed;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <inttypes.h>
 #include <cmocka.h>
 #include <libpq-fe.h>
 
@@ -495,6 +497,50 @@ static void test_turn_hands_over(void **state)
     store_close(other);
 }
 
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* Writes `txns` transactions of 300 readings; with `restart`, the writer's restart point
+ * after each commit (max 64 frames). Returns the WAL's size in bytes at the end. */
+static long write_load(struct fixture *f, int64_t *seq, int txns, bool restart)
+{
+    verr e;
+    char path[340], id[32];
+    snprintf(path, sizeof path, "%s-wal", f->target);
+    for (int t = 0; t < txns; t++) {
+        assert_int_equal(store_begin(f->s, &e), 0);
+        for (int i = 0; i < 300; i++) {
+            ++*seq;
+            snprintf(id, sizeof id, "w%" PRId64, *seq);
+            struct store_observation o =
+                heart_rate(f->patient, *seq, id, 60 + (double)(i % 40), T0 + *seq * 1000, NULL);
+            assert_int_equal(store_observation_insert(f->s, &o, &e), 0);
+        }
+        assert_int_equal(store_commit(f->s, &e), 0);
+        if (restart) store_wal_restart_point(f->s, 64);
+    }
+    return file_size(path);
+}
+
+/* SQLite: the WAL starts over once the writer's restart point has copied it all, instead of
+ * growing for as long as writes go on (with the background checkpoints alone, a sustained
+ * load grew it to gigabytes). The same load without restart points shows the growth. */
+static void test_wal_starts_over(void **state)
+{
+    struct fixture *f = *state;
+    store_manual_checkpoints(f->s);
+    int64_t seq = 0;
+    long bounded = write_load(f, &seq, 60, true);
+    long grown = write_load(f, &seq, 60, false);
+    /* 64 frames of 8 KiB, plus the frames of one transaction */
+    assert_true(bounded < 2L << 20);
+    assert_true(grown > 2 * bounded);
+    assert_true(grown > 3L << 20);
+}
+
 /* A connection that breaks (the server restarted, a failover, an administrator's
  * pg_terminate_backend) is opened again with the session's settings: without them a commit
  * would no longer be sure to wait for its WAL on a server configured otherwise. */
@@ -528,6 +574,7 @@ static void test_reconnects_with_settings(void **state)
 
 int main(void)
 {
+    /* both engines, then SQLite's own, then PostgreSQL's (nodes, connections) */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_observation_versions, setup, teardown),
@@ -536,10 +583,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cases_and_feed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_merges_by_seq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_starts_over, setup, teardown),
         cmocka_unit_test_setup_teardown(test_turn_hands_over, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconnects_with_settings, setup, teardown),
     };
-    /* the last two tests are about PostgreSQL's nodes and connections: SQLite runs the others */
-    size_t count = sizeof tests / sizeof tests[0] - (on_postgres() ? 0 : 2);
-    return _cmocka_run_group_tests("store", tests, count, NULL, NULL);
+    enum { BOTH = 7, SQLITE_ONLY = 1, POSTGRES_ONLY = 2 };
+    struct CMUnitTest run[BOTH + POSTGRES_ONLY];
+    size_t n = 0;
+    for (size_t i = 0; i < BOTH; i++) run[n++] = tests[i];
+    size_t from = on_postgres() ? BOTH + SQLITE_ONLY : BOTH;
+    size_t count = on_postgres() ? POSTGRES_ONLY : SQLITE_ONLY;
+    for (size_t i = 0; i < count; i++) run[n++] = tests[from + i];
+    return _cmocka_run_group_tests("store", run, n, NULL, NULL);
 }
